@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The meridian command: assembles the subcommands of lib/cli, nothing else.
+import { Command } from 'commander'
+import { run } from '../lib/cli/run'
+import { statusCommand } from '../lib/cli/status'
+
+const { version } = require('../../package.json') as { version: string }
+
+const program = new Command('meridian')
+  .description('a global, strongly consistent POSIX filesystem')
+  .version(version, '-V, --version')
+  .showHelpAfterError()
+
+program.addCommand(statusCommand())
+
+run(program)

@@ -1,0 +1,48 @@
+// The 'local' driver: a pool that is a directory on a mounted filesystem.
+// Config: { driver: 'local', path: string, fanout?: number }
+//   path    the pool root; created (mkdir -p) when missing
+//   fanout  how many levels of 256 shard directories nest above the blobs (default 2).
+//           It fixes where blobs live: reopen a pool with the fanout it was created with.
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { ConfigError } from '../../lib/errors'
+import type { DriverFactory, PoolConfig } from '../driver'
+import { registerDriver } from '../registry'
+import { LocalPool } from './local-pool'
+
+const DEFAULT_FANOUT = 2
+// the hash has 64 hex digits and each level consumes two
+const MAX_FANOUT = 32
+
+export const openLocalPool: DriverFactory = async (config: PoolConfig) => {
+  const root = await prepareRoot(config.path)
+  return new LocalPool(root, parseFanout(config.fanout))
+}
+
+/** register is the loadDriver hook. */
+export function register(r: typeof registerDriver): void {
+  r('local', openLocalPool)
+}
+
+register(registerDriver)
+
+async function prepareRoot(value: unknown): Promise<string> {
+  if (typeof value !== 'string' || value === '') throw new ConfigError('path', 'must be a directory path')
+  const root = path.resolve(value)
+  try {
+    await mkdir(root, { recursive: true })
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new ConfigError('path', `${root} is not a directory`)
+    throw new ConfigError('path', `cannot create ${root} (${code ?? String(err)})`)
+  }
+  return root
+}
+
+function parseFanout(value: unknown): number {
+  if (value === undefined) return DEFAULT_FANOUT
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_FANOUT) {
+    throw new ConfigError('fanout', `must be a whole number from 0 to ${MAX_FANOUT}`)
+  }
+  return value
+}

@@ -1,0 +1,111 @@
+// LocalPool: a PoolDriver over a directory. Blobs are plain files named by their id inside
+// shard directories (see shards.ts); writes are atomic and durable (see durable-write.ts).
+import { open, stat, statfs, unlink } from 'node:fs/promises'
+import path from 'node:path'
+import { EFBIG, EINVAL, EIO, ENOENT } from '../../lib/errors'
+import { isBlobId, type ByteRange, type DriverCapabilities, type PoolDriver, type PoolUsage } from '../driver'
+import { writeDurably } from './durable-write'
+import { blobIds, shardDir } from './shards'
+
+const GiB = 1024 ** 3
+
+export class LocalPool implements PoolDriver {
+  readonly driver = 'local'
+  readonly capabilities: DriverCapabilities = { maxBlobBytes: GiB, rangeReads: true }
+  private closed = false
+
+  /** root must be an existing directory; shardLevels is how many shard directories nest. */
+  constructor(
+    private readonly root: string,
+    private readonly shardLevels: number,
+  ) {}
+
+  async put(id: string, data: Buffer): Promise<void> {
+    const file = this.blobPath(id)
+    if (data.length > this.capabilities.maxBlobBytes) {
+      throw EFBIG(`blob ${id} is ${data.length} bytes, over the ${this.capabilities.maxBlobBytes} byte limit`)
+    }
+    // an id names its content, so a blob that exists already holds these bytes
+    if (await exists(file)) return
+    await writeDurably(file, data)
+  }
+
+  async get(id: string, range?: ByteRange): Promise<Buffer> {
+    const file = this.blobPath(id)
+    if (range) checkRange(range)
+    const handle = await open(file, 'r').catch(err => {
+      throw isNotFound(err) ? ENOENT(`blob ${id} not in pool ${this.root}`) : err
+    })
+    try {
+      if (!range) return await handle.readFile()
+      const { size } = await handle.stat()
+      const length = Math.max(0, Math.min(range.length, size - range.offset))
+      const buffer = Buffer.alloc(length)
+      let filled = 0
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, range.offset + filled)
+        if (bytesRead === 0) break // blobs never change, but never loop on a short file
+        filled += bytesRead
+      }
+      return buffer.subarray(0, filled)
+    } finally {
+      await handle.close()
+    }
+  }
+
+  async has(id: string): Promise<boolean> {
+    return exists(this.blobPath(id))
+  }
+
+  async delete(id: string): Promise<void> {
+    await unlink(this.blobPath(id)).catch(err => {
+      if (!isNotFound(err)) throw err
+    })
+  }
+
+  async *list(): AsyncGenerator<string> {
+    this.checkOpen()
+    yield* blobIds(this.root, this.shardLevels)
+  }
+
+  async usage(): Promise<PoolUsage> {
+    this.checkOpen()
+    const fs = await statfs(this.root)
+    return { totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+  }
+
+  /** blobPath is where id lives; it refuses anything but a blob id, so no id can leave the root. */
+  private blobPath(id: string): string {
+    this.checkOpen()
+    if (!isBlobId(id)) throw EINVAL(`not a blob id: ${JSON.stringify(id)}`)
+    return path.join(shardDir(this.root, this.shardLevels, id), id)
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw EIO(`pool ${this.root} is closed`)
+  }
+}
+
+function checkRange({ offset, length }: ByteRange): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw EINVAL(`bad byte range: offset ${offset}, length ${length}`)
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file)
+    return true
+  } catch (err) {
+    if (isNotFound(err)) return false
+    throw err
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT'
+}

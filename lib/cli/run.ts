@@ -1,0 +1,19 @@
+// Runs the program and turns any failure into one line on stderr and a non-zero exit.
+import type { Command } from 'commander'
+import { ConfigError, MetaError } from '../errors'
+
+export function run(program: Command): void {
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    if (err instanceof ConfigError || err instanceof MetaError) {
+      process.stderr.write(`meridian: ${err.message}\n`)
+    } else {
+      process.stderr.write(`meridian: ${(err as Error)?.stack ?? String(err)}\n`)
+    }
+    process.exitCode = err instanceof ConfigError ? 2 : 1
+  })
+}
+
+/** print writes a result for people, or as JSON with --json. */
+export function print(json: boolean | undefined, value: Record<string, unknown>, human: string): void {
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : human + '\n')
+}
