@@ -1,0 +1,140 @@
+// BlobStore reads and writes blobs across an ordered list of pools, nearest first.
+// A put returns once `copies` pools hold the blob; copying it further is the replicator's job.
+// A read trusts a copy only after checking its hash: a missing or corrupt copy is skipped,
+// logged and listed in badCopies for the replicator to repair, and the next pool is tried.
+import type { PoolDriver } from '../../drivers/driver'
+import { ConfigError, EIO, toErrno } from '../errors'
+import { blobId, matches } from './blob-id'
+import type { ReadCache } from './read-cache'
+
+export interface Pool {
+  name: string
+  driver: PoolDriver
+}
+
+export type Log = (msg: string, ctx: object) => void
+
+export interface BlobStoreOptions {
+  /** how many pools must hold a blob before put returns; default 1, capped at the number of pools */
+  copies?: number
+  cache?: ReadCache
+  log?: Log
+}
+
+/** A BadCopy is a pool found lacking a blob it was asked for, or holding wrong bytes under its id. */
+export interface BadCopy {
+  pool: string
+  id: string
+  problem: 'missing' | 'corrupt'
+}
+
+export class BlobStore {
+  /** badCopies lists each bad copy reads found, once, until the replicator repairs and removes it */
+  readonly badCopies: BadCopy[] = []
+  private readonly copies: number
+  private readonly cache: ReadCache | undefined
+  private readonly log: Log
+  // concurrent reads of one uncached blob share a single fetch
+  private readonly fetching = new Map<string, Promise<Buffer>>()
+  private closed = false
+
+  constructor(
+    private readonly pools: Pool[],
+    { copies = 1, cache, log = () => {} }: BlobStoreOptions = {},
+  ) {
+    if (pools.length === 0) throw new ConfigError('pools', 'a blob store needs at least one pool')
+    this.copies = Math.min(Math.max(1, copies), pools.length)
+    this.cache = cache
+    this.log = log
+  }
+
+  /** put stores data in `copies` pools and returns its id; data must not change afterwards (it is cached). */
+  async put(data: Buffer): Promise<string> {
+    this.checkOpen()
+    const id = blobId(data)
+    let next = 0
+    // one writer per required copy, in parallel; a writer whose pool fails moves on to the next untried pool
+    const writeOne = async (): Promise<boolean> => {
+      while (next < this.pools.length) {
+        const pool = this.pools[next++]
+        try {
+          await pool.driver.put(id, data)
+          return true
+        } catch (err) {
+          this.log('put failed', { pool: pool.name, id, err })
+        }
+      }
+      return false
+    }
+    const results = await Promise.all(Array.from({ length: this.copies }, writeOne))
+    const stored = results.filter(Boolean).length
+    if (stored < this.copies) throw EIO(`blob ${id}: stored in ${stored} of the ${this.copies} pools required`)
+    this.cache?.set(id, data)
+    return id
+  }
+
+  /** read returns len bytes of blob id from off, fewer where the range passes the blob's end; treat it as read-only. */
+  async read(id: string, off: number, len: number): Promise<Buffer> {
+    this.checkOpen()
+    const data = this.cache?.get(id) ?? (await this.fetch(id))
+    return data.subarray(off, off + len)
+  }
+
+  /** has tells whether any pool holds blob id (pools only: the cache proves nothing about durability). */
+  async has(id: string): Promise<boolean> {
+    this.checkOpen()
+    for (const pool of this.pools) {
+      try {
+        if (await pool.driver.has(id)) return true
+      } catch (err) {
+        this.log('has failed', { pool: pool.name, id, err })
+      }
+    }
+    return false
+  }
+
+  /** close stops the store; idempotent. It closes no pool or cache: they belong to whoever opened them. */
+  async close(): Promise<void> {
+    this.closed = true
+  }
+
+  private fetch(id: string): Promise<Buffer> {
+    let pending = this.fetching.get(id)
+    if (!pending) {
+      pending = this.fetchVerified(id).finally(() => this.fetching.delete(id))
+      this.fetching.set(id, pending)
+    }
+    return pending
+  }
+
+  /** fetchVerified gets the whole blob from the nearest pool with a copy that matches its id. */
+  private async fetchVerified(id: string): Promise<Buffer> {
+    for (const pool of this.pools) {
+      let data: Buffer
+      try {
+        data = await pool.driver.get(id)
+      } catch (err) {
+        if (toErrno(err) === 'ENOENT') this.reportBadCopy({ pool: pool.name, id, problem: 'missing' })
+        // an unreachable pool is not a bad copy: the blob there may be fine
+        else this.log('get failed', { pool: pool.name, id, err })
+        continue
+      }
+      if (!matches(id, data)) {
+        this.reportBadCopy({ pool: pool.name, id, problem: 'corrupt' })
+        continue
+      }
+      this.cache?.set(id, data)
+      return data
+    }
+    throw EIO(`blob ${id}: no pool holds a good copy`)
+  }
+
+  private reportBadCopy(bad: BadCopy): void {
+    this.log('bad copy', bad)
+    if (!this.badCopies.some(c => c.pool === bad.pool && c.id === bad.id)) this.badCopies.push(bad)
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw EIO('blob store is closed')
+  }
+}
