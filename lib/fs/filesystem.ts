@@ -1,0 +1,724 @@
+// POSIX semantics over inodes: every metadata change is one optimistic transaction on the
+// MetaStore (tx.ts); file data goes through the data path (file-data.ts). Nothing here knows
+// about FUSE or about which engine or driver is underneath.
+import { randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import { openPool } from '../../drivers'
+import type { PoolDriver } from '../../drivers/driver'
+import { BlobStore } from '../data/blob-store'
+import { CHUNK_SIZE } from '../data/extent'
+import { ReadCache } from '../data/read-cache'
+import {
+  ConfigError, E2BIG, EBADF, EEXIST, EINVAL, EISDIR, ENODATA, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY,
+  ENOTSUP, EPERM, ERANGE,
+} from '../errors'
+import type { MetaStore } from '../meta/store'
+import { allowed, check, checkSticky, inGroup, R, W, X } from './access'
+import { FileData } from './file-data'
+import {
+  decodeInode, encodeInode, isDir, isLink, isReg, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISUID,
+  toAttr, type Inode,
+} from './inode'
+import { checkName, components } from './names'
+import { OpenFile } from './open-file'
+import { Keys, ROOT_INO, type Settings } from './schema'
+import { transact, type Tx } from './tx'
+import {
+  ROOT, XATTR_CREATE, XATTR_REPLACE,
+  type Attr, type AttrChange, type DirEntry, type Identity, type StatFs,
+} from './types'
+
+const INODE_BATCH = 1000
+const MAX_INO = 2 ** 32 - 1 // fuse-native carries st_ino in 32 bits
+const XATTR_NAME_MAX = 255
+const XATTR_SIZE_MAX = 65536
+const SESSION_TTL = 20
+const O_ACCMODE = 3
+const O_WRONLY = 1
+const O_RDWR = 2
+const O_TRUNC = 0o1000
+const O_APPEND = 0o2000
+const O_EXCL = 0o200
+
+export interface FormatOptions {
+  name: string
+  blockSize?: number
+  copies?: number
+  pools: Settings['pools']
+}
+
+export interface OpenOptions {
+  name?: string
+  /** the owner of new inodes when an operation gives none (the FUSE adapter's caller) */
+  identity?: Identity
+  /** how long a looked-up name is trusted before the store is asked again */
+  entryTtlMs?: number
+  readCacheBytes?: number
+}
+
+interface Handle {
+  file: OpenFile
+  flags: number
+}
+
+export class Filesystem {
+  readonly name: string
+  readonly identity: Identity
+  private readonly keys: Keys
+  private readonly handles = new Map<number, Handle>()
+  private readonly files = new Map<number, OpenFile>()
+  private readonly dentries: LRUCache<string, number>
+  private nextFh = 1
+  private inoNext = 0
+  private inoEnd = 0
+  private closed = false
+
+  private constructor(
+    private readonly store: MetaStore,
+    readonly settings: Settings,
+    private readonly pools: PoolDriver[],
+    private readonly data: FileData,
+    private readonly session: { sid: string; lease: number; timer: NodeJS.Timeout },
+    opts: OpenOptions,
+  ) {
+    this.name = settings.name
+    this.keys = new Keys(settings.name)
+    this.identity = opts.identity ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+    this.dentries = new LRUCache({ max: 100_000, ttl: opts.entryTtlMs ?? 1000 })
+  }
+
+  /** format writes the settings and the root directory of a new filesystem. */
+  static async format(store: MetaStore, opts: FormatOptions): Promise<void> {
+    checkFsName(opts.name)
+    const blockSize = opts.blockSize ?? 4 * 1024 * 1024
+    if (!Number.isInteger(blockSize) || blockSize < 4096 || blockSize > CHUNK_SIZE || CHUNK_SIZE % blockSize !== 0) {
+      throw new ConfigError('block-size', `${blockSize} must be a power of two between 4 KiB and 64 MiB`)
+    }
+    if (Object.keys(opts.pools).length === 0) throw new ConfigError('pools', 'a filesystem needs at least one pool')
+    const keys = new Keys(opts.name)
+    const now = Date.now()
+    const settings: Settings = {
+      name: opts.name, blockSize, chunkSize: CHUNK_SIZE, pools: opts.pools,
+      copies: opts.copies ?? 1, createdMs: now,
+    }
+    const root: Inode = {
+      ino: ROOT_INO, mode: S_IFDIR | 0o755, uid: 0, gid: 0, nlink: 2, size: 4096, rdev: 0,
+      atimeMs: now, mtimeMs: now, ctimeMs: now, parent: ROOT_INO, entries: 0,
+    }
+    const res = await store.txn(
+      [{ key: keys.setting(), target: 'create', op: '=', value: 0 }],
+      [
+        { type: 'put', key: keys.setting(), value: JSON.stringify(settings) },
+        { type: 'put', key: keys.inode(ROOT_INO), value: encodeInode(root) },
+        { type: 'put', key: keys.nextInode(), value: String(ROOT_INO + 1) },
+      ],
+    )
+    if (!res.succeeded) throw new ConfigError('name', `filesystem '${opts.name}' is already formatted in this metadata store`)
+  }
+
+  /** exists tells whether a filesystem of this name is formatted in the store. */
+  static async exists(store: MetaStore, name: string): Promise<boolean> {
+    return (await store.get(new Keys(name).setting())).kv !== null
+  }
+
+  /** open mounts nothing: it reads the settings, opens the pools and starts a session. */
+  static async open(store: MetaStore, opts: OpenOptions = {}): Promise<Filesystem> {
+    const name = opts.name ?? 'meridian'
+    const keys = new Keys(name)
+    const { kv } = await store.get(keys.setting())
+    if (!kv) throw new ConfigError('name', `no filesystem '${name}' in this metadata store: run meridian format first`)
+    const settings = JSON.parse(kv.value.toString()) as Settings
+    const pools: PoolDriver[] = []
+    try {
+      for (const config of Object.values(settings.pools)) pools.push(await openPool(config))
+    } catch (err) {
+      for (const p of pools) await p.close()
+      throw err
+    }
+    const blobs = new BlobStore(
+      Object.keys(settings.pools).map((n, i) => ({ name: n, driver: pools[i] })),
+      { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }) },
+    )
+    const data = new FileData(store, keys, blobs, settings)
+    const sid = randomUUID()
+    const lease = await store.grant(SESSION_TTL)
+    await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, startedMs: Date.now() }), lease }])
+    const timer = setInterval(() => { store.keepAlive(lease).catch(() => undefined) }, (SESSION_TTL * 1000) / 4)
+    timer.unref()
+    return new Filesystem(store, settings, pools, data, { sid, lease, timer }, opts)
+  }
+
+  // ---- reading inodes and names ----
+
+  private async inode(tx: Tx, ino: number): Promise<Inode> {
+    const [raw] = await tx.get(this.keys.inode(ino))
+    if (!raw) throw ENOENT(`inode ${ino}`)
+    return decodeInode(raw)
+  }
+
+  private put(tx: Tx, i: Inode): void {
+    tx.put(this.keys.inode(i.ino), encodeInode(i))
+  }
+
+  private async dir(tx: Tx, ino: number): Promise<Inode> {
+    const d = await this.inode(tx, ino)
+    if (!isDir(d)) throw ENOTDIR(`inode ${ino}`)
+    return d
+  }
+
+  /** entry reads a directory entry: the parent (checked to be a directory) and the child ino, or 0 */
+  private async entry(tx: Tx, parent: number, name: string): Promise<{ dir: Inode; child: number }> {
+    const [rawDir, rawEntry] = await tx.get(this.keys.inode(parent), this.keys.entry(parent, name))
+    if (!rawDir) throw ENOENT(`inode ${parent}`)
+    const dir = decodeInode(rawDir)
+    if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
+    return { dir, child: rawEntry ? (JSON.parse(rawEntry.toString()) as [number, number])[0] : 0 }
+  }
+
+  private attr(i: Inode): Attr {
+    const open = this.files.get(i.ino)
+    return toAttr(open && open.size > i.size ? { ...i, size: open.size } : i)
+  }
+
+  /** lookup finds name in the directory parent. */
+  async lookup(parent: number, name: string, ctx: Identity = ROOT): Promise<Attr> {
+    const ino = await this.lookupIno(parent, name, ctx)
+    return this.getattr(ino)
+  }
+
+  private async lookupIno(parent: number, name: string, ctx: Identity): Promise<number> {
+    if (Buffer.byteLength(name) > 255) throw ENOENT(name)
+    const cached = this.dentries.get(`${parent}/${name}`)
+    if (cached !== undefined) return cached
+    return transact(this.store, 'lookup', async tx => {
+      const { dir, child } = await this.entry(tx, parent, name)
+      check(dir, ctx, X, name)
+      if (!child) throw ENOENT(name)
+      this.dentries.set(`${parent}/${name}`, child)
+      return child
+    })
+  }
+
+  /** resolve walks an absolute path (no final symlink followed). */
+  async resolve(path: string, ctx: Identity = ROOT): Promise<Attr> {
+    let ino = ROOT_INO
+    for (const name of components(path)) {
+      ino = name === '..' ? await this.parentOf(ino) : await this.lookupIno(ino, name, ctx)
+    }
+    return this.getattr(ino)
+  }
+
+  /** resolveParent walks to the directory that holds the last component of path. */
+  async resolveParent(path: string, ctx: Identity = ROOT): Promise<{ parent: number; name: string }> {
+    const names = components(path)
+    const name = names.pop()
+    if (name === undefined || name === '..') throw EINVAL(`${path} has no last component`)
+    let ino = ROOT_INO
+    for (const n of names) ino = n === '..' ? await this.parentOf(ino) : await this.lookupIno(ino, n, ctx)
+    return { parent: ino, name }
+  }
+
+  private async parentOf(ino: number): Promise<number> {
+    return transact(this.store, 'lookup ..', async tx => (await this.dir(tx, ino)).parent ?? ROOT_INO)
+  }
+
+  async getattr(ino: number): Promise<Attr> {
+    return transact(this.store, 'getattr', async tx => this.attr(await this.inode(tx, ino)))
+  }
+
+  // ---- creating names ----
+
+  private async allocIno(): Promise<number> {
+    if (this.inoNext >= this.inoEnd) {
+      const start = await transact(this.store, 'allocate inodes', async tx => {
+        const [raw] = await tx.get(this.keys.nextInode())
+        const next = Number(raw?.toString() ?? ROOT_INO + 1)
+        if (next + INODE_BATCH > MAX_INO) throw ENOSPC('no inode numbers left')
+        tx.put(this.keys.nextInode(), String(next + INODE_BATCH))
+        return next
+      })
+      this.inoNext = start
+      this.inoEnd = start + INODE_BATCH
+    }
+    return this.inoNext++
+  }
+
+  /** link a new inode into parent under name; the common part of mkdir, mknod, create, symlink */
+  private async make(parent: number, name: string, ctx: Identity, build: (ino: number, dir: Inode, now: number) => Inode): Promise<Inode> {
+    checkName(name)
+    const ino = await this.allocIno()
+    const made = await transact(this.store, 'create', async tx => {
+      const { dir, child } = await this.entry(tx, parent, name)
+      check(dir, ctx, W | X, name)
+      if (child) throw EEXIST(name)
+      if (dir.nlink === 0) throw ENOENT(`directory ${parent} was removed`)
+      const now = Date.now()
+      const i = build(ino, dir, now)
+      // new inodes take the directory's group when it is setgid, and directories inherit the bit
+      if (dir.mode & S_ISGID) {
+        i.gid = dir.gid
+        if (isDir(i)) i.mode |= S_ISGID
+      }
+      this.put(tx, i)
+      tx.put(this.keys.entry(parent, name), JSON.stringify([ino, i.mode & S_IFMT]))
+      dir.entries = (dir.entries ?? 0) + 1
+      if (isDir(i)) dir.nlink++
+      dir.mtimeMs = dir.ctimeMs = now
+      this.put(tx, dir)
+      return i
+    })
+    this.dentries.set(`${parent}/${name}`, ino)
+    return made
+  }
+
+  private fresh(ino: number, mode: number, ctx: Identity, now: number): Inode {
+    return { ino, mode, uid: ctx.uid, gid: ctx.gid, nlink: 1, size: 0, rdev: 0, atimeMs: now, mtimeMs: now, ctimeMs: now }
+  }
+
+  async mkdir(parent: number, name: string, mode: number, ctx: Identity): Promise<Attr> {
+    const i = await this.make(parent, name, ctx, (ino, _dir, now) => ({
+      ...this.fresh(ino, S_IFDIR | (mode & 0o7777), ctx, now), nlink: 2, size: 4096, parent, entries: 0,
+    }))
+    return this.attr(i)
+  }
+
+  async mknod(parent: number, name: string, mode: number, rdev: number, ctx: Identity): Promise<Attr> {
+    const type = mode & S_IFMT || S_IFREG
+    if (type === S_IFDIR || type === S_IFLNK) throw EINVAL(`mknod cannot make type ${type.toString(8)}`)
+    const i = await this.make(parent, name, ctx, (ino, _dir, now) => ({ ...this.fresh(ino, type | (mode & 0o7777), ctx, now), rdev }))
+    return this.attr(i)
+  }
+
+  async symlink(parent: number, name: string, target: string, ctx: Identity): Promise<Attr> {
+    if (Buffer.byteLength(target) >= 4096) throw EINVAL('symlink target over 4095 bytes')
+    const i = await this.make(parent, name, ctx, (ino, _dir, now) => ({
+      ...this.fresh(ino, S_IFLNK | 0o777, ctx, now), size: Buffer.byteLength(target), target,
+    }))
+    return this.attr(i)
+  }
+
+  async readlink(ino: number): Promise<string> {
+    const i = await transact(this.store, 'readlink', tx => this.inode(tx, ino))
+    if (!isLink(i)) throw EINVAL(`inode ${ino} is not a symlink`)
+    return i.target ?? ''
+  }
+
+  async create(parent: number, name: string, mode: number, flags: number, ctx: Identity): Promise<{ attr: Attr; fh: number }> {
+    try {
+      const i = await this.make(parent, name, ctx, (ino, _dir, now) => this.fresh(ino, S_IFREG | (mode & 0o7777), ctx, now))
+      return { attr: this.attr(i), fh: this.openHandle(i, flags & ~O_TRUNC) }
+    } catch (err) {
+      // O_CREAT without O_EXCL opens what is already there
+      if ((err as { code?: string }).code !== 'EEXIST' || flags & O_EXCL) throw err
+      const existing = await this.lookupIno(parent, name, ctx)
+      const fh = await this.open(existing, flags, ctx)
+      return { attr: await this.getattr(existing), fh }
+    }
+  }
+
+  async link(ino: number, newParent: number, newName: string, ctx: Identity): Promise<Attr> {
+    checkName(newName)
+    const i = await transact(this.store, 'link', async tx => {
+      const i = await this.inode(tx, ino)
+      if (isDir(i)) throw EPERM('hard links to directories are not allowed')
+      const { dir, child } = await this.entry(tx, newParent, newName)
+      check(dir, ctx, W | X, newName)
+      if (child) throw EEXIST(newName)
+      if (i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
+      const now = Date.now()
+      i.nlink++
+      i.ctimeMs = now
+      dir.entries = (dir.entries ?? 0) + 1
+      dir.mtimeMs = dir.ctimeMs = now
+      this.put(tx, i)
+      this.put(tx, dir)
+      tx.put(this.keys.entry(newParent, newName), JSON.stringify([ino, i.mode & S_IFMT]))
+      return i
+    })
+    this.dentries.set(`${newParent}/${newName}`, ino)
+    return this.attr(i)
+  }
+
+  // ---- removing names ----
+
+  /** drop one name of an inode inside a transaction; frees it when no name and no handle is left */
+  private dropName(tx: Tx, i: Inode, now: number): void {
+    i.nlink = isDir(i) ? 0 : i.nlink - 1
+    i.ctimeMs = now
+    if (i.nlink > 0) {
+      this.put(tx, i)
+    } else if (this.files.has(i.ino)) {
+      this.put(tx, i)
+      tx.put(this.keys.gone(i.ino), this.session.sid)
+    } else {
+      this.free(tx, i.ino)
+    }
+  }
+
+  private free(tx: Tx, ino: number): void {
+    tx.delete(this.keys.inode(ino))
+    tx.delete(this.keys.gone(ino))
+    tx.deletePrefix(this.keys.chunks(ino))
+    tx.deletePrefix(this.keys.xattrs(ino))
+  }
+
+  async unlink(parent: number, name: string, ctx: Identity): Promise<void> {
+    await transact(this.store, 'unlink', async tx => {
+      const { dir, child } = await this.entry(tx, parent, name)
+      check(dir, ctx, W | X, name)
+      if (!child) throw ENOENT(name)
+      const i = await this.inode(tx, child)
+      if (isDir(i)) throw EISDIR(name)
+      checkSticky(dir, i, ctx, name)
+      const now = Date.now()
+      tx.delete(this.keys.entry(parent, name))
+      dir.entries = (dir.entries ?? 1) - 1
+      dir.mtimeMs = dir.ctimeMs = now
+      this.put(tx, dir)
+      this.dropName(tx, i, now)
+    })
+    this.forgetName(parent, name)
+  }
+
+  async rmdir(parent: number, name: string, ctx: Identity): Promise<void> {
+    await transact(this.store, 'rmdir', async tx => {
+      const { dir, child } = await this.entry(tx, parent, name)
+      check(dir, ctx, W | X, name)
+      if (!child) throw ENOENT(name)
+      const i = await this.inode(tx, child)
+      if (!isDir(i)) throw ENOTDIR(name)
+      if ((i.entries ?? 0) > 0) throw ENOTEMPTY(name)
+      checkSticky(dir, i, ctx, name)
+      const now = Date.now()
+      tx.delete(this.keys.entry(parent, name))
+      dir.entries = (dir.entries ?? 1) - 1
+      dir.nlink--
+      dir.mtimeMs = dir.ctimeMs = now
+      this.put(tx, dir)
+      this.free(tx, i.ino)
+    })
+    this.forgetName(parent, name)
+  }
+
+  private forgetName(parent: number, name: string): void {
+    this.dentries.delete(`${parent}/${name}`)
+  }
+
+  async rename(parent: number, name: string, newParent: number, newName: string, ctx: Identity): Promise<void> {
+    checkName(newName)
+    if (parent === newParent && name === newName) {
+      await this.lookupIno(parent, name, ctx)
+      return
+    }
+    await transact(this.store, 'rename', async tx => {
+      const src = await this.entry(tx, parent, name)
+      const dst = parent === newParent ? { dir: src.dir, child: 0 } : await this.entry(tx, newParent, newName)
+      if (parent === newParent) dst.child = (await this.entry(tx, newParent, newName)).child
+      check(src.dir, ctx, W | X, name)
+      check(dst.dir, ctx, W | X, newName)
+      if (!src.child) throw ENOENT(name)
+      const moved = await this.inode(tx, src.child)
+      checkSticky(src.dir, moved, ctx, name)
+      if (dst.child === src.child) return // two names of one inode: POSIX says do nothing
+      const now = Date.now()
+      let replaced: Inode | undefined
+      if (dst.child) {
+        replaced = await this.inode(tx, dst.child)
+        checkSticky(dst.dir, replaced, ctx, newName)
+        if (isDir(moved) && !isDir(replaced)) throw ENOTDIR(newName)
+        if (!isDir(moved) && isDir(replaced)) throw EISDIR(newName)
+        if (isDir(replaced) && (replaced.entries ?? 0) > 0) throw ENOTEMPTY(newName)
+      }
+      if (isDir(moved) && parent !== newParent) {
+        await this.checkNotInside(tx, moved.ino, newParent)
+        // moving a directory rewrites its '..', which needs write permission on it
+        check(moved, ctx, W, name)
+      }
+      tx.delete(this.keys.entry(parent, name))
+      tx.put(this.keys.entry(newParent, newName), JSON.stringify([moved.ino, moved.mode & S_IFMT]))
+      src.dir.entries = (src.dir.entries ?? 1) - 1
+      if (!replaced) dst.dir.entries = (dst.dir.entries ?? 0) + 1
+      if (isDir(moved)) {
+        src.dir.nlink--
+        dst.dir.nlink++
+        moved.parent = newParent
+      }
+      if (replaced) {
+        if (isDir(replaced)) dst.dir.nlink--
+        this.dropName(tx, replaced, now)
+      }
+      moved.ctimeMs = now
+      src.dir.mtimeMs = src.dir.ctimeMs = now
+      dst.dir.mtimeMs = dst.dir.ctimeMs = now
+      this.put(tx, moved)
+      this.put(tx, src.dir)
+      if (dst.dir !== src.dir) this.put(tx, dst.dir)
+    })
+    this.forgetName(parent, name)
+    this.forgetName(newParent, newName)
+  }
+
+  /** EINVAL when dir is target or one of its ancestors: a directory cannot move into itself */
+  private async checkNotInside(tx: Tx, dir: number, target: number): Promise<void> {
+    for (let at = target; ; ) {
+      if (at === dir) throw EINVAL('cannot move a directory into itself')
+      if (at === ROOT_INO) return
+      at = (await this.dir(tx, at)).parent ?? ROOT_INO
+    }
+  }
+
+  // ---- attributes ----
+
+  async setattr(ino: number, change: AttrChange, ctx: Identity, fh?: number): Promise<Attr> {
+    if (change.size !== undefined) await this.truncate(ino, change.size, ctx, fh)
+    const i = await transact(this.store, 'setattr', async tx => {
+      const i = await this.inode(tx, ino)
+      const owner = ctx.uid === 0 || ctx.uid === i.uid
+      const now = Date.now()
+      if (change.mode !== undefined) {
+        if (!owner) throw EPERM('chmod: not the owner')
+        let mode = change.mode & 0o7777
+        // a non-root owner outside the file's group cannot set setgid: the kernel drops it
+        if (ctx.uid !== 0 && !inGroup(ctx, i.gid)) mode &= ~S_ISGID
+        i.mode = (i.mode & S_IFMT) | mode
+      }
+      if (change.uid !== undefined || change.gid !== undefined) {
+        const uid = change.uid ?? i.uid
+        const gid = change.gid ?? i.gid
+        if (ctx.uid !== 0 && (uid !== i.uid || !owner || (gid !== i.gid && !inGroup(ctx, gid)))) throw EPERM('chown')
+        // a change of owner drops setuid, and setgid on group-executable files, like the kernel
+        if (!isDir(i) && (uid !== i.uid || gid !== i.gid)) {
+          i.mode &= ~S_ISUID
+          if (i.mode & 0o010) i.mode &= ~S_ISGID
+        }
+        i.uid = uid
+        i.gid = gid
+      }
+      for (const [field, key] of [['atimeMs', 'atimeMs'], ['mtimeMs', 'mtimeMs']] as const) {
+        const v = change[field]
+        if (v === undefined) continue
+        // explicit times need ownership; 'now' needs ownership or write permission
+        if (!owner && (v !== 'now' || !allowed(i, ctx, W))) throw v === 'now' ? EPERM('utimens') : EPERM('utimens: not the owner')
+        i[key] = v === 'now' ? now : v
+      }
+      i.ctimeMs = now
+      this.put(tx, i)
+      return i
+    })
+    return this.attr(i)
+  }
+
+  private async truncate(ino: number, size: number, ctx: Identity, fh?: number): Promise<void> {
+    if (!Number.isInteger(size) || size < 0) throw EINVAL(`size ${size}`)
+    const open = this.files.get(ino)
+    const viaHandle = fh !== undefined && this.handles.get(fh)?.file.ino === ino
+    await transact(this.store, 'truncate', async tx => {
+      const i = await this.inode(tx, ino)
+      if (isDir(i)) throw EISDIR(`inode ${ino}`)
+      if (!isReg(i)) throw EINVAL(`inode ${ino} is not a regular file`)
+      if (!viaHandle) check(i, ctx, W, `inode ${ino}`)
+      await this.data.truncate(tx, i, size)
+      i.size = size
+      i.mtimeMs = i.ctimeMs = Date.now()
+      this.put(tx, i)
+    })
+    if (open) this.data.truncated(open, size)
+  }
+
+  async access(ino: number, mask: number, ctx: Identity): Promise<void> {
+    const i = await transact(this.store, 'access', tx => this.inode(tx, ino))
+    if (mask !== 0) check(i, ctx, mask, `inode ${ino}`)
+  }
+
+  async readdir(ino: number, ctx: Identity = ROOT): Promise<DirEntry[]> {
+    const d = await transact(this.store, 'readdir', tx => this.dir(tx, ino))
+    check(d, ctx, R, `inode ${ino}`)
+    const out: DirEntry[] = []
+    const prefix = this.keys.entries(ino)
+    let after: Buffer | undefined
+    for (;;) {
+      const page = await this.store.range(prefix, { limit: 1000, after })
+      for (const kv of page.kvs) {
+        const [child, type] = JSON.parse(kv.value.toString()) as [number, number]
+        out.push({ name: kv.key.subarray(prefix.length).toString(), ino: child, type })
+      }
+      if (!page.more) return out
+      after = page.kvs[page.kvs.length - 1].key
+    }
+  }
+
+  // ---- extended attributes ----
+
+  async setxattr(ino: number, name: string, value: Buffer, flags: number, ctx: Identity): Promise<void> {
+    checkXattrName(name)
+    if (value.length > XATTR_SIZE_MAX) throw E2BIG(`xattr value of ${value.length} bytes`)
+    await transact(this.store, 'setxattr', async tx => {
+      const i = await this.inode(tx, ino)
+      checkXattrWrite(i, name, ctx)
+      const [old] = await tx.get(this.keys.xattr(ino, name))
+      if (flags & XATTR_CREATE && old) throw EEXIST(name)
+      if (flags & XATTR_REPLACE && !old) throw ENODATA(name)
+      tx.put(this.keys.xattr(ino, name), value)
+      i.ctimeMs = Date.now()
+      this.put(tx, i)
+    })
+  }
+
+  async getxattr(ino: number, name: string): Promise<Buffer> {
+    checkXattrName(name)
+    return transact(this.store, 'getxattr', async tx => {
+      await this.inode(tx, ino)
+      const [v] = await tx.get(this.keys.xattr(ino, name))
+      if (!v) throw ENODATA(name)
+      return v
+    })
+  }
+
+  async listxattr(ino: number): Promise<string[]> {
+    await this.getattr(ino)
+    const prefix = this.keys.xattrs(ino)
+    const { kvs } = await this.store.range(prefix)
+    return kvs.map(kv => kv.key.subarray(prefix.length).toString())
+  }
+
+  async removexattr(ino: number, name: string, ctx: Identity): Promise<void> {
+    checkXattrName(name)
+    await transact(this.store, 'removexattr', async tx => {
+      const i = await this.inode(tx, ino)
+      checkXattrWrite(i, name, ctx)
+      const [old] = await tx.get(this.keys.xattr(ino, name))
+      if (!old) throw ENODATA(name)
+      tx.delete(this.keys.xattr(ino, name))
+      i.ctimeMs = Date.now()
+      this.put(tx, i)
+    })
+  }
+
+  // ---- open files and data ----
+
+  private openHandle(i: Inode, flags: number): number {
+    let file = this.files.get(i.ino)
+    if (!file) {
+      file = new OpenFile(i.ino)
+      this.files.set(i.ino, file)
+    }
+    if (file.handles === 0) {
+      // close-to-open: an open sees what the last close anywhere committed
+      file.chunks.clear()
+      file.size = i.size
+    }
+    file.handles++
+    const fh = this.nextFh++
+    this.handles.set(fh, { file, flags })
+    return fh
+  }
+
+  async open(ino: number, flags: number, ctx: Identity): Promise<number> {
+    const i = await transact(this.store, 'open', tx => this.inode(tx, ino))
+    const acc = flags & O_ACCMODE
+    if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
+    check(i, ctx, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
+    if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
+      await this.truncate(ino, 0, ctx)
+      i.size = 0
+    }
+    return this.openHandle(i, flags)
+  }
+
+  private handle(fh: number): Handle {
+    const h = this.handles.get(fh)
+    if (!h) throw EBADF(`file handle ${fh}`)
+    return h
+  }
+
+  async read(fh: number, offset: number, length: number): Promise<Buffer> {
+    const h = this.handle(fh)
+    if ((h.flags & O_ACCMODE) === O_WRONLY) throw EBADF('not open for reading')
+    return this.data.read(h.file, offset, length)
+  }
+
+  async write(fh: number, offset: number, buf: Buffer): Promise<number> {
+    const h = this.handle(fh)
+    if ((h.flags & O_ACCMODE) === 0) throw EBADF('not open for writing')
+    const at = h.flags & O_APPEND ? h.file.size : offset
+    await this.data.write(h.file, at, buf)
+    return buf.length
+  }
+
+  async flush(fh: number): Promise<void> {
+    await this.data.commit(this.handle(fh).file)
+  }
+
+  async fsync(fh: number): Promise<void> {
+    await this.data.commit(this.handle(fh).file)
+  }
+
+  async release(fh: number): Promise<void> {
+    const h = this.handle(fh)
+    this.handles.delete(fh)
+    const file = h.file
+    try {
+      await this.data.commit(file)
+    } finally {
+      if (--file.handles === 0) {
+        this.files.delete(file.ino)
+        await this.reapIfGone(file.ino)
+      }
+    }
+  }
+
+  /** free an inode that lost its last name while this mount had it open */
+  private async reapIfGone(ino: number): Promise<void> {
+    await transact(this.store, 'release', async tx => {
+      const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino))
+      if (!gone || !raw || decodeInode(raw).nlink > 0) return
+      this.free(tx, ino)
+    })
+  }
+
+  async statfs(): Promise<StatFs> {
+    const usage = await this.pools[0].usage()
+    const [raw] = await transact(this.store, 'statfs', tx => tx.get(this.keys.nextInode()))
+    const used = Number(raw?.toString() ?? 0)
+    const bsize = 4096
+    return {
+      blockSize: bsize,
+      blocks: Math.floor(usage.totalBytes / bsize),
+      blocksFree: Math.floor(usage.freeBytes / bsize),
+      blocksAvailable: Math.floor(usage.freeBytes / bsize),
+      files: MAX_INO,
+      filesFree: MAX_INO - used,
+      nameMax: 255,
+    }
+  }
+
+  /** close commits every open file, ends the session and closes the pools; idempotent */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const fh of [...this.handles.keys()]) await this.release(fh).catch(() => undefined)
+    clearInterval(this.session.timer)
+    await this.store.revoke(this.session.lease).catch(() => undefined)
+    for (const p of this.pools) await p.close()
+  }
+}
+
+function checkFsName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    throw new ConfigError('name', `'${name}' must be 1-64 letters, digits, '.', '_' or '-'`)
+  }
+}
+
+function checkXattrName(name: string): void {
+  if (name.length === 0 || Buffer.byteLength(name) > XATTR_NAME_MAX) throw ERANGE(`xattr name of ${Buffer.byteLength(name)} bytes`)
+  if (!/^(user|trusted|security|system)\./.test(name)) throw ENOTSUP(`xattr namespace of ${name}`)
+}
+
+function checkXattrWrite(i: Inode, name: string, ctx: Identity): void {
+  if (name.startsWith('trusted.') && ctx.uid !== 0) throw EPERM(name)
+  // user.* attributes exist only on regular files and directories, and need write permission
+  if (name.startsWith('user.')) {
+    if (!isReg(i) && !isDir(i)) throw EPERM(name)
+    check(i, ctx, W, name)
+  }
+}

@@ -1,0 +1,83 @@
+// Optimistic transactions over a MetaStore: remember the mod revision of every key read,
+// commit every write in one store transaction guarded by compares on all of them, and on a
+// conflict run the whole operation again on fresh reads (bounded, with jittered backoff).
+import { setTimeout as sleep } from 'node:timers/promises'
+import { EAGAIN } from '../errors'
+import type { MetaStore, Op } from '../meta/store'
+
+const MAX_ATTEMPTS = 40
+
+export class Tx {
+  private readonly seen = new Map<string, number>()
+  private readonly values = new Map<string, Buffer | null>()
+  private readonly writes = new Map<string, Op>()
+  private readonly prefixDeletes: Op[] = []
+
+  constructor(private readonly store: MetaStore) {}
+
+  /** get reads keys in one round trip (each key once per transaction); null when absent */
+  async get(...keys: string[]): Promise<Array<Buffer | null>> {
+    const missing = keys.filter(k => !this.values.has(k))
+    if (missing.length === 1) {
+      const { kv } = await this.store.get(missing[0])
+      this.remember(missing[0], kv?.value ?? null, kv?.modRevision ?? 0)
+    } else if (missing.length > 1) {
+      const res = await this.store.txn([], missing.map(key => ({ type: 'get' as const, key })))
+      missing.forEach((key, i) => {
+        const kv = res.results[i] as { value: Buffer; modRevision: number } | null
+        this.remember(key, kv?.value ?? null, kv?.modRevision ?? 0)
+      })
+    }
+    return keys.map(k => this.values.get(k) ?? null)
+  }
+
+  private remember(key: string, value: Buffer | null, modRevision: number): void {
+    this.values.set(key, value)
+    this.seen.set(key, modRevision)
+  }
+
+  /** put writes a key at commit; a later put or delete of the same key replaces it */
+  put(key: string, value: Buffer | string): void {
+    const v = typeof value === 'string' ? Buffer.from(value) : value
+    this.writes.set(key, { type: 'put', key, value: v })
+    this.values.set(key, v)
+  }
+
+  /** delete removes a key at commit */
+  delete(key: string): void {
+    this.writes.set(key, { type: 'delete', key })
+    this.values.set(key, null)
+  }
+
+  /** deletePrefix removes every key under prefix at commit (keys this transaction also puts must not be under it) */
+  deletePrefix(prefix: string): void {
+    this.prefixDeletes.push({ type: 'deletePrefix', prefix })
+  }
+
+  get empty(): boolean {
+    return this.writes.size === 0 && this.prefixDeletes.length === 0
+  }
+
+  /** commit applies the writes if nothing read has changed since; false on a conflict */
+  async commit(): Promise<boolean> {
+    const compares = [...this.seen].map(([key, rev]) => ({ key, target: 'mod' as const, op: '=' as const, value: rev }))
+    const res = await this.store.txn(compares, [...this.prefixDeletes, ...this.writes.values()])
+    return res.succeeded
+  }
+}
+
+/**
+ * transact runs fn in a fresh Tx until its commit succeeds. fn must only read through tx and
+ * must not have effects outside it, since it may run several times.
+ */
+export async function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  let delay = 1
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const tx = new Tx(store)
+    const result = await fn(tx)
+    if (tx.empty || await tx.commit()) return result
+    await sleep(delay * Math.random())
+    delay = Math.min(delay * 2, 100)
+  }
+  throw EAGAIN(`${what}: still conflicting after ${MAX_ATTEMPTS} attempts`)
+}

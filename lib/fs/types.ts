@@ -1,0 +1,58 @@
+// The shapes lib/fs hands to its callers (the FUSE adapter, tests). No FUSE and no engine here.
+
+/** Attributes of one inode, as stat(2) reports them. */
+export interface Attr {
+  ino: number
+  /** file type and permission bits, as st_mode */
+  mode: number
+  nlink: number
+  uid: number
+  gid: number
+  size: number
+  /** device number, for character and block special files */
+  rdev: number
+  atimeMs: number
+  mtimeMs: number
+  ctimeMs: number
+}
+
+/** Who is asking: permission checks and the owner of new inodes. */
+export interface Identity {
+  uid: number
+  gid: number
+  /** supplementary groups */
+  groups?: number[]
+}
+
+export const ROOT: Identity = { uid: 0, gid: 0 }
+
+/** A change of attributes; absent fields stay. 'now' takes the store's clock. */
+export interface AttrChange {
+  mode?: number
+  uid?: number
+  gid?: number
+  size?: number
+  atimeMs?: number | 'now'
+  mtimeMs?: number | 'now'
+}
+
+export interface DirEntry {
+  name: string
+  ino: number
+  /** file type bits (S_IFDIR, S_IFREG, ...) */
+  type: number
+}
+
+export interface StatFs {
+  blockSize: number
+  blocks: number
+  blocksFree: number
+  blocksAvailable: number
+  files: number
+  filesFree: number
+  nameMax: number
+}
+
+/** Flags for setxattr. */
+export const XATTR_CREATE = 1
+export const XATTR_REPLACE = 2
