@@ -2,6 +2,7 @@
 // MetaStore (tx.ts); file data goes through the data path (file-data.ts). Nothing here knows
 // about FUSE or about which engine or driver is underneath.
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { LRUCache } from 'lru-cache'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
@@ -9,12 +10,13 @@ import { BlobStore } from '../data/blob-store'
 import { CHUNK_SIZE } from '../data/extent'
 import { ReadCache } from '../data/read-cache'
 import {
-  ConfigError, E2BIG, EBADF, EEXIST, EINVAL, EISDIR, ENODATA, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY,
+  ConfigError, E2BIG, EAGAIN, EBADF, EEXIST, EINVAL, EISDIR, ENODATA, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY,
   ENOTSUP, EPERM, ERANGE,
 } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { allowed, check, checkSticky, inGroup, R, W, X } from './access'
 import { FileData } from './file-data'
+import { apply, conflict, TO_EOF, type Lock, type LockType } from './lock-table'
 import {
   decodeInode, encodeInode, isDir, isLink, isReg, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISUID,
   toAttr, type Inode,
@@ -59,6 +61,16 @@ export interface OpenOptions {
 interface Handle {
   file: OpenFile
   flags: number
+  /** this handle has taken a flock, to drop at release */
+  locked?: boolean
+}
+
+/** A POSIX lock request: owner is the lock owner (a process), [start, end) the range. */
+export interface LockRequest {
+  owner: number
+  pid: number
+  start: number
+  end: number
 }
 
 export class Filesystem {
@@ -659,6 +671,7 @@ export class Filesystem {
     const file = h.file
     try {
       await this.data.commit(file)
+      if (h.locked) await this.changeLock(file.ino, this.lock({ owner: fh, pid: process.pid, start: 0, end: TO_EOF }, 'flock'), false, true)
     } finally {
       if (--file.handles === 0) {
         this.files.delete(file.ino)
@@ -674,6 +687,53 @@ export class Filesystem {
       if (!gone || !raw || decodeInode(raw).nlink > 0) return
       this.free(tx, ino)
     })
+  }
+
+  // ---- locks ----
+
+  /** getlk returns a lock that would block `want` (F_GETLK), or undefined */
+  async getlk(ino: number, want: LockRequest): Promise<Lock | undefined> {
+    return transact(this.store, 'getlk', async tx => conflict(await this.liveLocks(tx, ino), this.lock(want, 'posix')))
+  }
+
+  /** setlk takes, changes or (type undefined) releases a POSIX lock (F_SETLK, or F_SETLKW with wait) */
+  async setlk(ino: number, want: LockRequest & { type?: LockType }, wait: boolean): Promise<void> {
+    await this.changeLock(ino, this.lock(want, 'posix'), wait, want.type === undefined)
+  }
+
+  /** flock takes or (type undefined) drops a whole-file lock held by the open file fh */
+  async flock(ino: number, fh: number, type: LockType | undefined, wait: boolean): Promise<void> {
+    this.handle(fh).locked = true
+    await this.changeLock(ino, this.lock({ owner: fh, pid: process.pid, start: 0, end: TO_EOF, type }, 'flock'), wait, type === undefined)
+  }
+
+  private lock(req: LockRequest & { type?: LockType }, kind: Lock['kind']): Lock {
+    return { kind, sid: this.session.sid, owner: req.owner, pid: req.pid, type: req.type ?? 'read', start: req.start, end: req.end }
+  }
+
+  private async changeLock(ino: number, change: Lock, wait: boolean, release = false): Promise<void> {
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      const blocked = await transact(this.store, 'lock', async tx => {
+        const held = await this.liveLocks(tx, ino)
+        if (!release && conflict(held, change)) return true
+        const next = apply(held, release ? { ...change, type: undefined } : change)
+        if (next.length === 0) tx.delete(this.keys.locks(ino))
+        else tx.put(this.keys.locks(ino), JSON.stringify(next))
+        return false
+      })
+      if (!blocked) return
+      if (!wait) throw EAGAIN(`inode ${ino} is locked`)
+      await sleep(delay)
+    }
+  }
+
+  /** the locks on an inode whose sessions are still alive */
+  private async liveLocks(tx: Tx, ino: number): Promise<Lock[]> {
+    const [raw] = await tx.get(this.keys.locks(ino))
+    const held = raw ? (JSON.parse(raw.toString()) as Lock[]) : []
+    const sids = [...new Set(held.map(l => l.sid))]
+    const alive = await tx.get(...sids.map(sid => this.keys.session(sid)))
+    return held.filter(l => alive[sids.indexOf(l.sid)] !== null)
   }
 
   async statfs(): Promise<StatFs> {

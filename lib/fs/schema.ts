@@ -10,6 +10,8 @@
 //   fs/<name>/session/<sid>            JSON session record, bound to the session's lease
 //   fs/<name>/open/<ino>/<sid>         a session holds an unlinked inode open; bound to its lease
 //   fs/<name>/gone/<ino>               an inode with no names left, kept while someone has it open
+//   fs/<name>/l/<ino>                  JSON Lock[]: flock and POSIX locks on the inode; a lock
+//                                      whose session key is gone (lease expired) no longer counts
 //
 // Symlink targets live in the inode record (they are short and read with the inode).
 // Blob reference counts are not kept: GC marks blobs from the chunk keys and sweeps the
@@ -35,6 +37,7 @@ export class Keys {
   opens(ino: number): string { return `${this.prefix}open/${hex(ino, 12)}/` }
   open(ino: number, sid: string): string { return this.opens(ino) + sid }
   gone(ino: number): string { return `${this.prefix}gone/${hex(ino, 12)}` }
+  locks(ino: number): string { return `${this.prefix}l/${hex(ino, 12)}` }
 }
 
 export const ROOT_INO = 1
