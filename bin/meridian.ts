@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
+import { formatCommand } from '../lib/cli/format'
+import { mountCommand } from '../lib/cli/mount'
 import { run } from '../lib/cli/run'
 import { statusCommand } from '../lib/cli/status'
+import { umountCommand } from '../lib/cli/umount'
 
 const { version } = require('../../package.json') as { version: string }
 
@@ -12,5 +15,8 @@ const program = new Command('meridian')
   .showHelpAfterError()
 
 program.addCommand(statusCommand())
+program.addCommand(formatCommand())
+program.addCommand(mountCommand())
+program.addCommand(umountCommand())
 
 run(program)

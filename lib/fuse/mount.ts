@@ -1,0 +1,120 @@
+// Mount: one Filesystem served through FUSE on one directory, in this process.
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { ConfigError } from '../errors'
+import type { Filesystem } from '../fs/filesystem'
+import type { Identity } from '../fs/types'
+import { log } from '../log'
+import { isMounted, recoverStale } from './mounts'
+import { MeridianFuse } from './native'
+import { fuseOps, type OpCounts } from './ops'
+
+export interface MountOptions {
+  /** libfuse's debug output on stderr */
+  debug?: boolean
+  /** seconds the kernel caches attributes (default 1: close-to-open between mounts) */
+  attrTimeout?: number
+  /** seconds the kernel caches a looked-up name (default 1) */
+  entryTimeout?: number
+  /** false mounts without big_writes (4 KiB write requests); only for measuring */
+  bigWrites?: boolean
+}
+
+export const DEFAULT_CACHE_TIMEOUT_S = 1
+/**
+ * An op still unanswered after this long is answered ETIMEDOUT by fuse-native. It is above the
+ * metadata store's own retry deadline (15 s), so that the store's error normally arrives first.
+ */
+export const OP_TIMEOUT_MS = 60_000
+
+export class Mount {
+  private static readonly mounts = new Map<string, Promise<Mount>>()
+  private unmounting?: Promise<void>
+
+  private constructor(
+    readonly fs: Filesystem,
+    /** the absolute mountpoint */
+    readonly dir: string,
+    private readonly fuse: MeridianFuse,
+    /** calls per op since the mount, e.g. counts.write */
+    readonly counts: OpCounts,
+  ) {}
+
+  /**
+   * mount serves fs on dir. Idempotent: mounting the same fs on the same dir again returns the
+   * existing Mount. A stale mountpoint (its server died: ENOTCONN) is detached first.
+   */
+  static async mount(fs: Filesystem, dir: string, opts: MountOptions = {}): Promise<Mount> {
+    const mnt = resolve(dir)
+    const known = Mount.mounts.get(mnt)
+    if (known) {
+      const m = await known
+      if (m.fs !== fs) throw new ConfigError('dir', `${mnt} is already mounted with filesystem '${m.fs.name}'`)
+      return m
+    }
+    const starting = Mount.start(fs, mnt, opts)
+    Mount.mounts.set(mnt, starting)
+    try {
+      return await starting
+    } catch (err) {
+      Mount.mounts.delete(mnt)
+      throw err
+    }
+  }
+
+  private static async start(fs: Filesystem, mnt: string, opts: MountOptions): Promise<Mount> {
+    await recoverStale(mnt)
+    const st = await stat(mnt).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new ConfigError('dir', `${mnt} does not exist`)
+      throw new ConfigError('dir', `${mnt}: ${err.code ?? err.message}`)
+    })
+    if (!st.isDirectory()) throw new ConfigError('dir', `${mnt} is not a directory`)
+    if (isMounted(mnt)) throw new ConfigError('dir', `${mnt} is already a mountpoint`)
+
+    const identity: Identity = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() }
+    const counts: OpCounts = {}
+    const fuse = new MeridianFuse(mnt, fuseOps(fs, identity, counts), {
+      debug: opts.debug,
+      defaultPermissions: true,
+      fsname: `meridian:${fs.name}`,
+      subtype: 'meridian',
+      attrTimeout: opts.attrTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
+      entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
+      bigWrites: opts.bigWrites,
+      timeout: OP_TIMEOUT_MS,
+    })
+    await new Promise<void>((ok, fail) => fuse.mount(err => (err ? fail(err) : ok()))).catch((err: Error) => {
+      throw new Error(`cannot mount ${mnt}: ${err.message}`, { cause: err })
+    })
+    log.info({ dir: mnt, fs: fs.name, options: fuse.mountOptions() }, 'mounted')
+    return new Mount(fs, mnt, fuse, counts)
+  }
+
+  /** mounted tells whether the kernel still has this mount */
+  get mounted(): boolean {
+    return this.unmounting === undefined && isMounted(this.dir)
+  }
+
+  /** the -o options libfuse was given */
+  get options(): string {
+    return this.fuse.mountOptions()
+  }
+
+  /**
+   * unmount takes the mount away (fusermount -u, lazily when busy) and stops serving it; also
+   * when someone else unmounted it already. Idempotent. It does not close the Filesystem.
+   */
+  unmount(): Promise<void> {
+    this.unmounting ??= this.stop().catch(err => {
+      this.unmounting = undefined
+      throw err
+    })
+    return this.unmounting
+  }
+
+  private async stop(): Promise<void> {
+    Mount.mounts.delete(this.dir)
+    await new Promise<void>((ok, fail) => this.fuse.unmount(err => (err ? fail(err) : ok())))
+    log.info({ dir: this.dir, fs: this.fs.name }, 'unmounted')
+  }
+}

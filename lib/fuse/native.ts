@@ -1,0 +1,115 @@
+// MeridianFuse: fuse-native's Fuse with the mount options and fixes Meridian needs.
+//
+// fuse-native builds the single `-o` argument it hands to libfuse 2 in
+// Fuse.prototype._fuseOptions(), and exposes no way to add options it does not know. We
+// override that one method and append:
+//   big_writes          libfuse 2 otherwise sends writes in 4 KiB requests (one JS round trip each)
+//   max_write=N         the write size we ask for; libfuse 2 caps it at its 128 KiB receive buffer
+//   use_ino             pass our st_ino through; path-based libfuse otherwise invents inode numbers
+//   attr_timeout, entry_timeout   set here because fuse-native drops a value of 0
+// docs/fuse.md has the measurements.
+//
+// Two more overrides fix fuse-native behaviour:
+//   _close        fuse-native unmounts with `fusermount -uz` and fails (keeping the process
+//                 alive) when the mount is already gone; we unmount with `fusermount -u`, fall
+//                 back to -uz when busy, and accept a mount someone else took away.
+//   _op_getxattr, _op_listxattr   fuse-native copies a value into the caller's buffer without
+//                 checking its size and answers the full length; libfuse then replies with more
+//                 bytes than it allocated. We answer ERANGE when the value does not fit.
+import { createRequire } from 'node:module'
+import { constants } from 'node:os'
+import { dirname } from 'node:path'
+import Fuse from 'fuse-native'
+import { MAX_WRITE } from './stat'
+import { unmountDir } from './mounts'
+
+/** what we ask libfuse for; it silently caps this at MAX_WRITE (128 KiB) */
+export const REQUESTED_MAX_WRITE = 1024 * 1024
+
+interface NativeBinding {
+  fuse_native_unmount(mnt: string, thread: Buffer | null): void
+}
+
+// The very binding fuse-native loaded: node-gyp-build resolves the same addon file, and Node
+// returns the already loaded module for it.
+const fuseRequire = createRequire(require.resolve('fuse-native'))
+const binding = (fuseRequire('node-gyp-build') as (dir: string) => NativeBinding)(
+  dirname(require.resolve('fuse-native')),
+)
+
+const ENODATA = -constants.errno.ENODATA
+const ERANGE = -constants.errno.ERANGE
+
+export interface MeridianFuseOptions extends Fuse.FuseOptions {
+  /** seconds the kernel trusts attributes */
+  attrTimeout: number
+  /** seconds the kernel trusts a looked-up name */
+  entryTimeout: number
+  /** false: mount without big_writes/max_write (for measuring what they buy) */
+  bigWrites?: boolean
+}
+
+export class MeridianFuse extends Fuse {
+  private readonly meridian: MeridianFuseOptions
+
+  constructor(mnt: string, ops: Record<string, (...args: any[]) => void>, opts: MeridianFuseOptions) {
+    // the cache timeouts go into our part of the options only (fuse-native would add them again)
+    const { attrTimeout: _a, entryTimeout: _e, bigWrites: _b, ...base } = opts
+    super(mnt, ops, base)
+    this.meridian = opts
+  }
+
+  /** the mount options fuse-native would pass, plus ours */
+  protected override _fuseOptions(): string {
+    const base = super._fuseOptions()
+    const ours = [
+      'use_ino',
+      `attr_timeout=${this.meridian.attrTimeout}`,
+      `entry_timeout=${this.meridian.entryTimeout}`,
+    ]
+    if (this.meridian.bigWrites !== false) ours.unshift('big_writes', `max_write=${REQUESTED_MAX_WRITE}`)
+    return (base ? `${base},` : '-o') + ours.join(',')
+  }
+
+  /** the -o argument, for logs and tests */
+  mountOptions(): string {
+    return this._fuseOptions()
+  }
+
+  protected override _close(cb: (err: Error | null) => void): void {
+    unmountDir(this.mnt, { lazy: true }).then(
+      () => {
+        try {
+          binding.fuse_native_unmount(this.mnt, this._thread)
+        } catch (err) {
+          return cb(err as Error)
+        }
+        cb(null)
+      },
+      (err: Error) => cb(err),
+    )
+  }
+
+  protected override _op_getxattr(signal: Fuse.Signal, path: string, name: string, valueBuf: Buffer, position: number): void {
+    this.ops.getxattr(path, name, position, (err: number, value?: Buffer) => {
+      if (err) return signal(err, valueBuf.buffer)
+      if (!value) return signal(ENODATA, valueBuf.buffer)
+      // size 0 asks for the length only
+      if (valueBuf.length === 0) return signal(value.length, valueBuf.buffer)
+      if (value.length > valueBuf.length) return signal(ERANGE, valueBuf.buffer)
+      value.copy(valueBuf)
+      return signal(value.length, valueBuf.buffer)
+    })
+  }
+
+  protected override _op_listxattr(signal: Fuse.Signal, path: string, listBuf: Buffer): void {
+    this.ops.listxattr(path, (err: number, list?: string[]) => {
+      if (err || !list) return signal(err || 0, listBuf.buffer)
+      const packed = Buffer.concat(list.map(name => Buffer.from(`${name}\0`)))
+      if (listBuf.length === 0) return signal(packed.length, listBuf.buffer)
+      if (packed.length > listBuf.length) return signal(ERANGE, listBuf.buffer)
+      packed.copy(listBuf)
+      return signal(packed.length, listBuf.buffer)
+    })
+  }
+}

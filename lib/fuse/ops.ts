@@ -1,0 +1,228 @@
+// The fuse-native op table: a thin adapter. Each op turns its path into an inode with
+// fs.resolve / fs.resolveParent, makes one call into lib/fs, converts the result
+// (lib/fuse/stat.ts), and converts a failure exactly once, in serve() -> errnoOf().
+//
+// Identity: fuse-native does not tell us who is calling, so every op acts as the mounting
+// process (`ctx`), and the mount uses default_permissions so that the kernel checks mode bits
+// against the real caller (docs/fuse.md). Lookups pass no identity (lib/fs then walks as
+// root): the kernel has already checked search permission for the real caller.
+import { constants as fsc } from 'node:fs'
+import { constants } from 'node:os'
+import { posix } from 'node:path'
+import type { Reply } from 'fuse-native'
+import { isKnown, toErrno } from '../errors'
+import type { Filesystem } from '../fs/filesystem'
+import type { Identity } from '../fs/types'
+import { log } from '../log'
+import { toDirentStat, toStat, toStatfs } from './stat'
+
+/** how many times each op was called, by op name (the write counter proves big_writes) */
+export type OpCounts = Record<string, number>
+
+/** chown passes (uid_t)-1 for "leave as is" */
+const UNCHANGED_ID = 0xffffffff
+/** utimens' UTIME_NOW and UTIME_OMIT, as our patch of fuse-native passes them (lib/fuse/fuse-native-utimens.patch) */
+const UTIME_NOW_MS = 2 ** 53 - 1
+const UTIME_OMIT_MS = 2 ** 53 - 2
+
+const OK: [number] = [0]
+
+/** errnoOf converts a failure into the negative errno fuse-native answers; unknown ones are logged. */
+export function errnoOf(err: unknown, op: string, path: string): number {
+  const code = toErrno(err)
+  if (isKnown(err)) log.debug({ op, path, code }, `fuse ${op}: ${code}`)
+  else log.error({ op, path, err }, `fuse ${op} failed unexpectedly; answering EIO`)
+  return -(constants.errno[code] ?? constants.errno.EIO)
+}
+
+export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record<string, (...args: any[]) => void> {
+  /** serve runs one op: work resolves to the reply's arguments; nothing escapes as a rejection */
+  function serve(op: string, path: string, cb: Reply, work: () => Promise<unknown[]>): void {
+    counts[op] = (counts[op] ?? 0) + 1
+    new Promise<unknown[]>(resolve => resolve(work()))
+      .catch((err: unknown) => [errnoOf(err, op, path)])
+      .then(args => cb(...(args as [number, ...unknown[]])))
+      .catch((err: unknown) => log.error({ op, path, err }, `fuse ${op}: the reply failed`))
+  }
+
+  const ino = async (path: string) => (await fs.resolve(path)).ino
+  const time = (ms: number): number | 'now' | undefined => (ms === UTIME_NOW_MS ? 'now' : ms === UTIME_OMIT_MS ? undefined : ms)
+
+  return {
+    getattr: (path: string, cb: Reply) =>
+      serve('getattr', path, cb, async () => [0, toStat(await fs.resolve(path))]),
+
+    access: (path: string, mask: number, cb: Reply) =>
+      serve('access', path, cb, async () => {
+        await fs.access(await ino(path), mask, ctx)
+        return OK
+      }),
+
+    statfs: (path: string, cb: Reply) =>
+      serve('statfs', path, cb, async () => [0, toStatfs(await fs.statfs())]),
+
+    readdir: (path: string, cb: Reply) =>
+      serve('readdir', path, cb, async () => {
+        const dir = await fs.resolve(path)
+        const up = path === '/' ? dir.ino : await ino(posix.dirname(path))
+        const entries = await fs.readdir(dir.ino)
+        const names = ['.', '..', ...entries.map(e => e.name)]
+        const stats = [toDirentStat(dir.ino, fsc.S_IFDIR), toDirentStat(up, fsc.S_IFDIR), ...entries.map(e => toDirentStat(e.ino, e.type))]
+        return [0, names, stats]
+      }),
+
+    readlink: (path: string, cb: Reply) =>
+      serve('readlink', path, cb, async () => [0, await fs.readlink(await ino(path))]),
+
+    // ---- attributes ----
+
+    chmod: (path: string, mode: number, cb: Reply) =>
+      serve('chmod', path, cb, async () => {
+        await fs.setattr(await ino(path), { mode: mode & 0o7777 }, ctx)
+        return OK
+      }),
+
+    chown: (path: string, uid: number, gid: number, cb: Reply) =>
+      serve('chown', path, cb, async () => {
+        await fs.setattr(await ino(path), {
+          uid: uid === UNCHANGED_ID ? undefined : uid,
+          gid: gid === UNCHANGED_ID ? undefined : gid,
+        }, ctx)
+        return OK
+      }),
+
+    utimens: (path: string, atime: number, mtime: number, cb: Reply) =>
+      serve('utimens', path, cb, async () => {
+        await fs.setattr(await ino(path), { atimeMs: time(atime), mtimeMs: time(mtime) }, ctx)
+        return OK
+      }),
+
+    truncate: (path: string, size: number, cb: Reply) =>
+      serve('truncate', path, cb, async () => {
+        await fs.setattr(await ino(path), { size }, ctx)
+        return OK
+      }),
+
+    ftruncate: (path: string, fh: number, size: number, cb: Reply) =>
+      serve('ftruncate', path, cb, async () => {
+        await fs.setattr(await ino(path), { size }, ctx, fh)
+        return OK
+      }),
+
+    // ---- names ----
+
+    mknod: (path: string, mode: number, rdev: number, cb: Reply) =>
+      serve('mknod', path, cb, async () => {
+        const { parent, name } = await fs.resolveParent(path)
+        await fs.mknod(parent, name, mode, rdev, ctx)
+        return OK
+      }),
+
+    mkdir: (path: string, mode: number, cb: Reply) =>
+      serve('mkdir', path, cb, async () => {
+        const { parent, name } = await fs.resolveParent(path)
+        await fs.mkdir(parent, name, mode, ctx)
+        return OK
+      }),
+
+    symlink: (target: string, path: string, cb: Reply) =>
+      serve('symlink', path, cb, async () => {
+        const { parent, name } = await fs.resolveParent(path)
+        await fs.symlink(parent, name, target, ctx)
+        return OK
+      }),
+
+    link: (src: string, dest: string, cb: Reply) =>
+      serve('link', `${src} -> ${dest}`, cb, async () => {
+        const from = await ino(src)
+        const { parent, name } = await fs.resolveParent(dest)
+        await fs.link(from, parent, name, ctx)
+        return OK
+      }),
+
+    unlink: (path: string, cb: Reply) =>
+      serve('unlink', path, cb, async () => {
+        const { parent, name } = await fs.resolveParent(path)
+        await fs.unlink(parent, name, ctx)
+        return OK
+      }),
+
+    rmdir: (path: string, cb: Reply) =>
+      serve('rmdir', path, cb, async () => {
+        const { parent, name } = await fs.resolveParent(path)
+        await fs.rmdir(parent, name, ctx)
+        return OK
+      }),
+
+    rename: (src: string, dest: string, cb: Reply) =>
+      serve('rename', `${src} -> ${dest}`, cb, async () => {
+        const from = await fs.resolveParent(src)
+        const to = await fs.resolveParent(dest)
+        await fs.rename(from.parent, from.name, to.parent, to.name, ctx)
+        return OK
+      }),
+
+    // ---- open files ----
+
+    // fuse-native passes no open flags to create: the handle is read-write (the kernel
+    // already enforces the caller's access mode on its file descriptor)
+    create: (path: string, mode: number, cb: Reply) =>
+      serve('create', path, cb, async () => {
+        const { parent, name } = await fs.resolveParent(path)
+        const { fh } = await fs.create(parent, name, mode, fsc.O_CREAT | fsc.O_RDWR, ctx)
+        return [0, fh]
+      }),
+
+    open: (path: string, flags: number, cb: Reply) =>
+      serve('open', path, cb, async () => [0, await fs.open(await ino(path), flags, ctx)]),
+
+    // buf is libfuse's memory, valid only until we answer: copy into it before the reply
+    read: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
+      serve('read', path, cb, async () => {
+        const data = await fs.read(fh, position, length)
+        return [data.copy(buf, 0, 0, Math.min(data.length, length))]
+      }),
+
+    // ... and copy out of it before lib/fs may keep a reference past the reply
+    write: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
+      serve('write', path, cb, async () => [await fs.write(fh, position, Buffer.from(buf.subarray(0, length)))]),
+
+    flush: (path: string, fh: number, cb: Reply) =>
+      serve('flush', path, cb, async () => {
+        await fs.flush(fh)
+        return OK
+      }),
+
+    fsync: (path: string, _datasync: number, fh: number, cb: Reply) =>
+      serve('fsync', path, cb, async () => {
+        await fs.fsync(fh)
+        return OK
+      }),
+
+    release: (path: string, fh: number, cb: Reply) =>
+      serve('release', path, cb, async () => {
+        await fs.release(fh)
+        return OK
+      }),
+
+    // ---- extended attributes ----
+
+    setxattr: (path: string, name: string, value: Buffer, _position: number, flags: number, cb: Reply) =>
+      serve('setxattr', path, cb, async () => {
+        await fs.setxattr(await ino(path), name, Buffer.from(value), flags, ctx)
+        return OK
+      }),
+
+    getxattr: (path: string, name: string, _position: number, cb: Reply) =>
+      serve('getxattr', path, cb, async () => [0, await fs.getxattr(await ino(path), name)]),
+
+    listxattr: (path: string, cb: Reply) =>
+      serve('listxattr', path, cb, async () => [0, await fs.listxattr(await ino(path))]),
+
+    removexattr: (path: string, name: string, cb: Reply) =>
+      serve('removexattr', path, cb, async () => {
+        await fs.removexattr(await ino(path), name, ctx)
+        return OK
+      }),
+  }
+}
