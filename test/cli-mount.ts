@@ -160,8 +160,8 @@ t.test('format: explicit options, and bad input as one line naming the field', a
     { args: ['format', '--meta', meta, '--pool', 'nonsense'], re: /^meridian: pool: 'nonsense' is not name=driver:location/ },
     { args: ['format', '--meta', meta, '--pool', 'a=local:/x', '--pool', 'a=local:/y'], re: /^meridian: pool: pool 'a' is given twice/ },
     { args: ['format', '--meta', meta, '--pool', 'a=local:/etc/passwd'], re: /^meridian: pool a: path: / },
-    { args: ['mount', join(home, 'nowhere')], re: /^meridian: dir: .* does not exist/ },
-    { args: ['mount', '--background', join(home, 'nowhere')], re: /^meridian: dir: .* does not exist/ },
+    { args: ['mount', '/etc/passwd/mnt'], re: /^meridian: dir: \/etc\/passwd\/mnt: ENOTDIR/ },
+    { args: ['mount', '--background', '/etc/passwd'], re: /^meridian: dir: \/etc\/passwd is not a directory/ },
     { args: ['mount', '--background', '--name', 'bad name!', home], re: /^meridian: name: / },
     { args: ['umount', home], re: /^meridian: dir: .* is not a FUSE mountpoint/ },
   ]

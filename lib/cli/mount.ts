@@ -4,7 +4,7 @@
 // ~/.meridian/mount.log, and returns once the mount is in /proc/mounts.
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Command } from 'commander'
@@ -37,8 +37,13 @@ const WATCH_MS = 250
 async function mountPoint(dir: string): Promise<string> {
   const abs = resolve(dir)
   await recoverStale(abs)
-  const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
-    throw new ConfigError('dir', err.code === 'ENOENT' ? `${abs} does not exist` : `${abs}: ${err.code ?? err.message}`)
+  // a missing mountpoint is made, so that a first mount needs no preparation
+  const st = await stat(abs).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw new ConfigError('dir', `${abs}: ${err.code ?? err.message}`)
+    await mkdir(abs, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+      throw new ConfigError('dir', `cannot create ${abs}: ${e.code ?? e.message}`)
+    })
+    return stat(abs)
   })
   if (!st.isDirectory()) throw new ConfigError('dir', `${abs} is not a directory`)
   if (isMounted(abs)) throw new ConfigError('dir', `${abs} is already a mountpoint`)

@@ -157,7 +157,9 @@ export class Filesystem {
     await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, startedMs: Date.now() }), lease }])
     const timer = setInterval(() => { store.keepAlive(lease).catch(() => undefined) }, (SESSION_TTL * 1000) / 4)
     timer.unref()
-    return new Filesystem(store, settings, pools, data, { sid, lease, timer }, opts)
+    const fs = new Filesystem(store, settings, pools, data, { sid, lease, timer }, opts)
+    await fs.reapGone()
+    return fs
   }
 
   // ---- reading inodes and names ----
@@ -256,7 +258,7 @@ export class Filesystem {
   }
 
   /** link a new inode into parent under name; the common part of mkdir, mknod, create, symlink */
-  private async make(parent: number, name: string, ctx: Identity, build: (ino: number, dir: Inode, now: number) => Inode): Promise<Inode> {
+  private async make(parent: number, name: string, ctx: Identity, build: (ino: number, dir: Inode, now: number) => Inode, opened = false): Promise<Inode> {
     checkName(name)
     const ino = await this.allocIno()
     const made = await transact(this.store, 'create', async tx => {
@@ -272,6 +274,7 @@ export class Filesystem {
         if (isDir(i)) i.mode |= S_ISGID
       }
       this.put(tx, i)
+      if (opened) this.markOpen(tx, ino)
       tx.put(this.keys.entry(parent, name), JSON.stringify([ino, i.mode & S_IFMT]))
       dir.entries = (dir.entries ?? 0) + 1
       if (isDir(i)) dir.nlink++
@@ -317,7 +320,7 @@ export class Filesystem {
 
   async create(parent: number, name: string, mode: number, flags: number, ctx: Identity): Promise<{ attr: Attr; fh: number }> {
     try {
-      const i = await this.make(parent, name, ctx, (ino, _dir, now) => this.fresh(ino, S_IFREG | (mode & 0o7777), ctx, now))
+      const i = await this.make(parent, name, ctx, (ino, _dir, now) => this.fresh(ino, S_IFREG | (mode & 0o7777), ctx, now), true)
       return { attr: this.attr(i), fh: this.openHandle(i, flags & ~O_TRUNC) }
     } catch (err) {
       // O_CREAT without O_EXCL opens what is already there
@@ -354,12 +357,13 @@ export class Filesystem {
   // ---- removing names ----
 
   /** drop one name of an inode inside a transaction; frees it when no name and no handle is left */
-  private dropName(tx: Tx, i: Inode, now: number): void {
+  private async dropName(tx: Tx, i: Inode, now: number): Promise<void> {
     i.nlink = isDir(i) ? 0 : i.nlink - 1
     i.ctimeMs = now
     if (i.nlink > 0) {
       this.put(tx, i)
-    } else if (this.files.has(i.ino)) {
+    } else if (this.files.has(i.ino) || (await tx.keys(this.keys.opens(i.ino))).length > 0) {
+      // some mount has it open: it stays, nameless, until the last close anywhere
       this.put(tx, i)
       tx.put(this.keys.gone(i.ino), this.session.sid)
     } else {
@@ -387,7 +391,7 @@ export class Filesystem {
       dir.entries = (dir.entries ?? 1) - 1
       dir.mtimeMs = dir.ctimeMs = now
       this.put(tx, dir)
-      this.dropName(tx, i, now)
+      await this.dropName(tx, i, now)
     })
     this.forgetName(parent, name)
   }
@@ -457,7 +461,7 @@ export class Filesystem {
       }
       if (replaced) {
         if (isDir(replaced)) dst.dir.nlink--
-        this.dropName(tx, replaced, now)
+        await this.dropName(tx, replaced, now)
       }
       moved.ctimeMs = now
       src.dir.mtimeMs = src.dir.ctimeMs = now
@@ -625,8 +629,18 @@ export class Filesystem {
     return fh
   }
 
+  /** markOpen records, bound to the session lease, that this mount has the inode open */
+  private markOpen(tx: Tx, ino: number): void {
+    tx.put(this.keys.open(ino, this.session.sid), '', this.session.lease)
+  }
+
   async open(ino: number, flags: number, ctx: Identity): Promise<number> {
-    const i = await transact(this.store, 'open', tx => this.inode(tx, ino))
+    const first = !this.files.has(ino)
+    const i = await transact(this.store, 'open', async tx => {
+      const i = await this.inode(tx, ino)
+      if (first) this.markOpen(tx, ino)
+      return i
+    })
     const acc = flags & O_ACCMODE
     if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
     check(i, ctx, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
@@ -675,18 +689,35 @@ export class Filesystem {
     } finally {
       if (--file.handles === 0) {
         this.files.delete(file.ino)
-        await this.reapIfGone(file.ino)
+        await this.closeLast(file.ino)
       }
     }
   }
 
-  /** free an inode that lost its last name while this mount had it open */
-  private async reapIfGone(ino: number): Promise<void> {
+  /** closeLast drops this mount's open mark, and frees the inode if it has no name and no other opener */
+  private async closeLast(ino: number): Promise<void> {
     await transact(this.store, 'release', async tx => {
+      const mine = this.keys.open(ino, this.session.sid)
       const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino))
+      tx.delete(mine)
       if (!gone || !raw || decodeInode(raw).nlink > 0) return
-      this.free(tx, ino)
+      const others = (await tx.keys(this.keys.opens(ino))).filter(k => k !== mine)
+      if (others.length === 0) this.free(tx, ino)
     })
+  }
+
+  /** reapGone frees nameless inodes whose openers have all gone (their sessions ended or crashed) */
+  private async reapGone(): Promise<void> {
+    const goneKeys = await this.store.range(this.keys.goneAll())
+    for (const kv of goneKeys.kvs) {
+      const ino = parseInt(kv.key.toString().slice(-12), 16)
+      await transact(this.store, 'reap', async tx => {
+        const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino))
+        if (!gone) return
+        if (raw && decodeInode(raw).nlink > 0) return
+        if ((await tx.keys(this.keys.opens(ino))).length === 0) this.free(tx, ino)
+      })
+    }
   }
 
   // ---- locks ----

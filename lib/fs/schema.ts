@@ -36,7 +36,8 @@ export class Keys {
   session(sid: string): string { return `${this.prefix}session/${sid}` }
   opens(ino: number): string { return `${this.prefix}open/${hex(ino, 12)}/` }
   open(ino: number, sid: string): string { return this.opens(ino) + sid }
-  gone(ino: number): string { return `${this.prefix}gone/${hex(ino, 12)}` }
+  goneAll(): string { return `${this.prefix}gone/` }
+  gone(ino: number): string { return this.goneAll() + hex(ino, 12) }
   locks(ino: number): string { return `${this.prefix}l/${hex(ino, 12)}` }
 }
 

@@ -36,10 +36,10 @@ export class Tx {
     this.seen.set(key, modRevision)
   }
 
-  /** put writes a key at commit; a later put or delete of the same key replaces it */
-  put(key: string, value: Buffer | string): void {
+  /** put writes a key at commit (bound to lease, if given); a later put or delete of the same key replaces it */
+  put(key: string, value: Buffer | string, lease?: number): void {
     const v = typeof value === 'string' ? Buffer.from(value) : value
-    this.writes.set(key, { type: 'put', key, value: v })
+    this.writes.set(key, { type: 'put', key, value: v, lease })
     this.values.set(key, v)
   }
 
@@ -56,6 +56,12 @@ export class Tx {
 
   get empty(): boolean {
     return this.writes.size === 0 && this.prefixDeletes.length === 0
+  }
+
+  /** keys lists the keys under prefix (not guarded by the commit: use it where a new key cannot matter) */
+  async keys(prefix: string): Promise<string[]> {
+    const { kvs } = await this.store.range(prefix)
+    return kvs.map(kv => kv.key.toString())
   }
 
   /** commit applies the writes if nothing read has changed since; false on a conflict */
