@@ -24,6 +24,7 @@ export interface MountCliOptions {
   json?: boolean
   /** seconds the kernel trusts attributes (0: always ask; hard-link counts are then never stale) */
   attrTimeout?: string
+  allowOther?: boolean
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -85,7 +86,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       await formatStore(store, { name, pools: defaultPools() })
       return Filesystem.open(store, { name })
     })
-    mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout) })
+    mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
@@ -149,6 +150,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.name !== undefined) args.push('--name', opts.name)
   if (opts.debug) args.push('--debug')
   if (opts.attrTimeout !== undefined) args.push('--attr-timeout', opts.attrTimeout)
+  if (opts.allowOther) args.push('--allow-other')
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -200,6 +202,7 @@ export function mountCommand(): Command {
     .option('--background', 'run detached, logging to ~/.meridian/mount.log; return once mounted')
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
+    .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

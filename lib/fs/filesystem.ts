@@ -2,21 +2,19 @@
 // MetaStore (tx.ts); file data goes through the data path (file-data.ts). Nothing here knows
 // about FUSE or about which engine or driver is underneath.
 import { randomUUID } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { LRUCache } from 'lru-cache'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
 import { BlobStore } from '../data/blob-store'
 import { CHUNK_SIZE } from '../data/extent'
 import { ReadCache } from '../data/read-cache'
-import {
-  ConfigError, E2BIG, EAGAIN, EBADF, EEXIST, EINVAL, EISDIR, ENODATA, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY,
-  ENOTSUP, EPERM, ERANGE,
-} from '../errors'
+import { ConfigError, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { allowed, check, checkSticky, inGroup, R, W, X } from './access'
 import { FileData } from './file-data'
-import { apply, conflict, TO_EOF, type Lock, type LockType } from './lock-table'
+import type { Lock, LockType } from './lock-table'
+import { Locks, type LockRequest } from './locks'
+import { Xattrs } from './xattrs'
 import {
   decodeInode, encodeInode, isDir, isLink, isReg, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISUID,
   toAttr, type Inode,
@@ -25,15 +23,10 @@ import { checkName, components } from './names'
 import { OpenFile } from './open-file'
 import { Keys, ROOT_INO, type Settings } from './schema'
 import { transact, type Tx } from './tx'
-import {
-  ROOT, XATTR_CREATE, XATTR_REPLACE,
-  type Attr, type AttrChange, type DirEntry, type Identity, type StatFs,
-} from './types'
+import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type StatFs } from './types'
 
 const INODE_BATCH = 1000
 const MAX_INO = 2 ** 32 - 1 // fuse-native carries st_ino in 32 bits
-const XATTR_NAME_MAX = 255
-const XATTR_SIZE_MAX = 65536
 const SESSION_TTL = 20
 const O_ACCMODE = 3
 const O_WRONLY = 1
@@ -65,13 +58,6 @@ interface Handle {
   locked?: boolean
 }
 
-/** A POSIX lock request: owner is the lock owner (a process), [start, end) the range. */
-export interface LockRequest {
-  owner: number
-  pid: number
-  start: number
-  end: number
-}
 
 export class Filesystem {
   readonly name: string
@@ -80,6 +66,8 @@ export class Filesystem {
   private readonly handles = new Map<number, Handle>()
   private readonly files = new Map<number, OpenFile>()
   private readonly dentries: LRUCache<string, number>
+  private readonly locks: Locks
+  private readonly xattrs: Xattrs
   private nextFh = 1
   private inoNext = 0
   private inoEnd = 0
@@ -97,6 +85,8 @@ export class Filesystem {
     this.keys = new Keys(settings.name)
     this.identity = opts.identity ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
     this.dentries = new LRUCache({ max: 100_000, ttl: opts.entryTtlMs ?? 1000 })
+    this.locks = new Locks(store, this.keys, session.sid)
+    this.xattrs = new Xattrs(store, this.keys)
   }
 
   /** format writes the settings and the root directory of a new filesystem. */
@@ -565,49 +555,24 @@ export class Filesystem {
 
   // ---- extended attributes ----
 
-  async setxattr(ino: number, name: string, value: Buffer, flags: number, ctx: Identity): Promise<void> {
-    checkXattrName(name)
-    if (value.length > XATTR_SIZE_MAX) throw E2BIG(`xattr value of ${value.length} bytes`)
-    await transact(this.store, 'setxattr', async tx => {
-      const i = await this.inode(tx, ino)
-      checkXattrWrite(i, name, ctx)
-      const [old] = await tx.get(this.keys.xattr(ino, name))
-      if (flags & XATTR_CREATE && old) throw EEXIST(name)
-      if (flags & XATTR_REPLACE && !old) throw ENODATA(name)
-      tx.put(this.keys.xattr(ino, name), value)
-      i.ctimeMs = Date.now()
-      this.put(tx, i)
-    })
+  /** setxattr sets one attribute; XATTR_CREATE / XATTR_REPLACE as setxattr(2) */
+  setxattr(ino: number, name: string, value: Buffer, flags: number, ctx: Identity): Promise<void> {
+    return this.xattrs.set(ino, name, value, flags, ctx)
   }
 
-  async getxattr(ino: number, name: string): Promise<Buffer> {
-    checkXattrName(name)
-    return transact(this.store, 'getxattr', async tx => {
-      await this.inode(tx, ino)
-      const [v] = await tx.get(this.keys.xattr(ino, name))
-      if (!v) throw ENODATA(name)
-      return v
-    })
+  /** getxattr reads one attribute; ENODATA when absent */
+  getxattr(ino: number, name: string): Promise<Buffer> {
+    return this.xattrs.get(ino, name)
   }
 
-  async listxattr(ino: number): Promise<string[]> {
-    await this.getattr(ino)
-    const prefix = this.keys.xattrs(ino)
-    const { kvs } = await this.store.range(prefix)
-    return kvs.map(kv => kv.key.subarray(prefix.length).toString())
+  /** listxattr names every attribute of the inode */
+  listxattr(ino: number): Promise<string[]> {
+    return this.xattrs.list(ino)
   }
 
-  async removexattr(ino: number, name: string, ctx: Identity): Promise<void> {
-    checkXattrName(name)
-    await transact(this.store, 'removexattr', async tx => {
-      const i = await this.inode(tx, ino)
-      checkXattrWrite(i, name, ctx)
-      const [old] = await tx.get(this.keys.xattr(ino, name))
-      if (!old) throw ENODATA(name)
-      tx.delete(this.keys.xattr(ino, name))
-      i.ctimeMs = Date.now()
-      this.put(tx, i)
-    })
+  /** removexattr removes one attribute; ENODATA when absent */
+  removexattr(ino: number, name: string, ctx: Identity): Promise<void> {
+    return this.xattrs.remove(ino, name, ctx)
   }
 
   // ---- open files and data ----
@@ -685,7 +650,7 @@ export class Filesystem {
     const file = h.file
     try {
       await this.data.commit(file)
-      if (h.locked) await this.changeLock(file.ino, this.lock({ owner: fh, pid: process.pid, start: 0, end: TO_EOF }, 'flock'), false, true)
+      if (h.locked) await this.locks.flock(file.ino, fh, undefined, false)
     } finally {
       if (--file.handles === 0) {
         this.files.delete(file.ino)
@@ -723,48 +688,19 @@ export class Filesystem {
   // ---- locks ----
 
   /** getlk returns a lock that would block `want` (F_GETLK), or undefined */
-  async getlk(ino: number, want: LockRequest): Promise<Lock | undefined> {
-    return transact(this.store, 'getlk', async tx => conflict(await this.liveLocks(tx, ino), this.lock(want, 'posix')))
+  getlk(ino: number, want: LockRequest): Promise<Lock | undefined> {
+    return this.locks.getlk(ino, want)
   }
 
   /** setlk takes, changes or (type undefined) releases a POSIX lock (F_SETLK, or F_SETLKW with wait) */
-  async setlk(ino: number, want: LockRequest & { type?: LockType }, wait: boolean): Promise<void> {
-    await this.changeLock(ino, this.lock(want, 'posix'), wait, want.type === undefined)
+  setlk(ino: number, want: LockRequest & { type?: LockType }, wait: boolean): Promise<void> {
+    return this.locks.setlk(ino, want, wait)
   }
 
   /** flock takes or (type undefined) drops a whole-file lock held by the open file fh */
   async flock(ino: number, fh: number, type: LockType | undefined, wait: boolean): Promise<void> {
     this.handle(fh).locked = true
-    await this.changeLock(ino, this.lock({ owner: fh, pid: process.pid, start: 0, end: TO_EOF, type }, 'flock'), wait, type === undefined)
-  }
-
-  private lock(req: LockRequest & { type?: LockType }, kind: Lock['kind']): Lock {
-    return { kind, sid: this.session.sid, owner: req.owner, pid: req.pid, type: req.type ?? 'read', start: req.start, end: req.end }
-  }
-
-  private async changeLock(ino: number, change: Lock, wait: boolean, release = false): Promise<void> {
-    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-      const blocked = await transact(this.store, 'lock', async tx => {
-        const held = await this.liveLocks(tx, ino)
-        if (!release && conflict(held, change)) return true
-        const next = apply(held, release ? { ...change, type: undefined } : change)
-        if (next.length === 0) tx.delete(this.keys.locks(ino))
-        else tx.put(this.keys.locks(ino), JSON.stringify(next))
-        return false
-      })
-      if (!blocked) return
-      if (!wait) throw EAGAIN(`inode ${ino} is locked`)
-      await sleep(delay)
-    }
-  }
-
-  /** the locks on an inode whose sessions are still alive */
-  private async liveLocks(tx: Tx, ino: number): Promise<Lock[]> {
-    const [raw] = await tx.get(this.keys.locks(ino))
-    const held = raw ? (JSON.parse(raw.toString()) as Lock[]) : []
-    const sids = [...new Set(held.map(l => l.sid))]
-    const alive = await tx.get(...sids.map(sid => this.keys.session(sid)))
-    return held.filter(l => alive[sids.indexOf(l.sid)] !== null)
+    await this.locks.flock(ino, fh, type, wait)
   }
 
   async statfs(): Promise<StatFs> {
@@ -797,19 +733,5 @@ export class Filesystem {
 function checkFsName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
     throw new ConfigError('name', `'${name}' must be 1-64 letters, digits, '.', '_' or '-'`)
-  }
-}
-
-function checkXattrName(name: string): void {
-  if (name.length === 0 || Buffer.byteLength(name) > XATTR_NAME_MAX) throw ERANGE(`xattr name of ${Buffer.byteLength(name)} bytes`)
-  if (!/^(user|trusted|security|system)\./.test(name)) throw ENOTSUP(`xattr namespace of ${name}`)
-}
-
-function checkXattrWrite(i: Inode, name: string, ctx: Identity): void {
-  if (name.startsWith('trusted.') && ctx.uid !== 0) throw EPERM(name)
-  // user.* attributes exist only on regular files and directories, and need write permission
-  if (name.startsWith('user.')) {
-    if (!isReg(i) && !isDir(i)) throw EPERM(name)
-    check(i, ctx, W, name)
   }
 }

@@ -18,6 +18,8 @@ export interface MountOptions {
   entryTimeout?: number
   /** false mounts without big_writes (4 KiB write requests); only for measuring */
   bigWrites?: boolean
+  /** let other users in (allow_other); what they create still belongs to the mounting user */
+  allowOther?: boolean
 }
 
 export const DEFAULT_CACHE_TIMEOUT_S = 1
@@ -76,6 +78,7 @@ export class Mount {
     const fuse = new MeridianFuse(mnt, fuseOps(fs, identity, counts), {
       debug: opts.debug,
       defaultPermissions: true,
+      allowOther: opts.allowOther,
       fsname: `meridian:${fs.name}`,
       subtype: 'meridian',
       attrTimeout: opts.attrTimeout ?? DEFAULT_CACHE_TIMEOUT_S,

@@ -20,7 +20,6 @@ import { createRequire } from 'node:module'
 import { constants } from 'node:os'
 import { dirname } from 'node:path'
 import Fuse from 'fuse-native'
-import { MAX_WRITE } from './stat'
 import { unmountDir } from './mounts'
 
 /** what we ask libfuse for; it silently caps this at MAX_WRITE (128 KiB) */
