@@ -222,7 +222,7 @@ t.test('ops: each failure becomes one -errno; unknown ones are EIO and never esc
       throw Object.assign(new Error('a store hiccup'), { code: 'SOMETHING_ODD' })
     },
   } as unknown as Filesystem
-  const ops = fuseOps(fake, { uid: 0, gid: 0 }, {})
+  const ops = fuseOps(fake, () => ({ uid: 0, gid: 0 }), {})
   const answer = (path: string) => new Promise<number>(resolve => ops.getattr(path, (status: number) => resolve(status)))
   t.equal(await answer('/missing'), -constants.errno.ENOENT)
   t.equal(await answer('/exists'), -constants.errno.EEXIST)

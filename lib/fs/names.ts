@@ -1,8 +1,10 @@
-// What a name and a path may be: the limits Linux applies (NAME_MAX 255 bytes, PATH_MAX 4096).
+// What a name may be: NAME_MAX 255 bytes, as Linux. There is no limit on a whole path here:
+// the kernel refuses a path argument of PATH_MAX (4096) bytes or more before it reaches us,
+// while the paths libfuse hands us are rebuilt from the mount's root and may be longer (a
+// process deep in the tree uses relative paths).
 import { EINVAL, ENAMETOOLONG } from '../errors'
 
 export const NAME_MAX = 255
-export const PATH_MAX = 4096
 
 export function checkName(name: string): void {
   if (Buffer.byteLength(name) > NAME_MAX) throw ENAMETOOLONG(`${name.slice(0, 32)}...: over ${NAME_MAX} bytes`)
@@ -13,7 +15,6 @@ export function checkName(name: string): void {
 
 /** components splits an absolute path into its names; '.' is dropped, '..' is kept for the walker. */
 export function components(path: string): string[] {
-  if (Buffer.byteLength(path) >= PATH_MAX) throw ENAMETOOLONG(`path of ${Buffer.byteLength(path)} bytes`)
   const parts = path.split('/').filter(p => p !== '' && p !== '.')
   for (const p of parts) {
     if (Buffer.byteLength(p) > NAME_MAX) throw ENAMETOOLONG(`${p.slice(0, 32)}...: over ${NAME_MAX} bytes`)

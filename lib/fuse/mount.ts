@@ -3,10 +3,9 @@ import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConfigError } from '../errors'
 import type { Filesystem } from '../fs/filesystem'
-import type { Identity } from '../fs/types'
 import { log } from '../log'
 import { isMounted, recoverStale } from './mounts'
-import { MeridianFuse } from './native'
+import { caller, MeridianFuse } from './native'
 import { fuseOps, type OpCounts } from './ops'
 
 export interface MountOptions {
@@ -73,9 +72,8 @@ export class Mount {
     if (!st.isDirectory()) throw new ConfigError('dir', `${mnt} is not a directory`)
     if (isMounted(mnt)) throw new ConfigError('dir', `${mnt} is already a mountpoint`)
 
-    const identity: Identity = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, groups: process.getgroups?.() }
     const counts: OpCounts = {}
-    const fuse = new MeridianFuse(mnt, fuseOps(fs, identity, counts), {
+    const fuse = new MeridianFuse(mnt, fuseOps(fs, caller, counts), {
       debug: opts.debug,
       defaultPermissions: true,
       allowOther: opts.allowOther,

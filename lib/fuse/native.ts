@@ -20,6 +20,7 @@ import { createRequire } from 'node:module'
 import { constants } from 'node:os'
 import { dirname } from 'node:path'
 import Fuse from 'fuse-native'
+import { callerOf } from './caller'
 import { unmountDir } from './mounts'
 
 /** what we ask libfuse for; it silently caps this at MAX_WRITE (128 KiB) */
@@ -27,6 +28,7 @@ export const REQUESTED_MAX_WRITE = 1024 * 1024
 
 interface NativeBinding {
   fuse_native_unmount(mnt: string, thread: Buffer | null): void
+  fuse_native_caller?(): [number, number, number]
 }
 
 // The very binding fuse-native loaded: node-gyp-build resolves the same addon file, and Node
@@ -35,6 +37,9 @@ const fuseRequire = createRequire(require.resolve('fuse-native'))
 const binding = (fuseRequire('node-gyp-build') as (dir: string) => NativeBinding)(
   dirname(require.resolve('fuse-native')),
 )
+
+/** caller tells who made the request being handled (see caller.ts) */
+export const caller = callerOf(binding)
 
 const ENODATA = -constants.errno.ENODATA
 const ERANGE = -constants.errno.ERANGE

@@ -2,10 +2,10 @@
 // fs.resolve / fs.resolveParent, makes one call into lib/fs, converts the result
 // (lib/fuse/stat.ts), and converts a failure exactly once, in serve() -> errnoOf().
 //
-// Identity: fuse-native does not tell us who is calling, so every op acts as the mounting
-// process (`ctx`), and the mount uses default_permissions so that the kernel checks mode bits
-// against the real caller (docs/fuse.md). Lookups pass no identity (lib/fs then walks as
-// root): the kernel has already checked search permission for the real caller.
+// Identity: every op acts as its caller (uid, gid, groups: `ctx`, read when the op arrives;
+// our patch of fuse-native passes it, see caller.ts), and the mount uses default_permissions so
+// that the kernel checks mode bits first (docs/fuse.md). Lookups pass no identity (lib/fs then
+// walks as root): the kernel has already checked search permission for the real caller.
 import { constants as fsc } from 'node:fs'
 import { constants } from 'node:os'
 import { posix } from 'node:path'
@@ -35,11 +35,13 @@ export function errnoOf(err: unknown, op: string, path: string): number {
   return -(constants.errno[code] ?? constants.errno.EIO)
 }
 
-export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record<string, (...args: any[]) => void> {
+export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts): Record<string, (...args: any[]) => void> {
   /** serve runs one op: work resolves to the reply's arguments; nothing escapes as a rejection */
-  function serve(op: string, path: string, cb: Reply, work: () => Promise<unknown[]>): void {
+  function serve(op: string, path: string, cb: Reply, work: (ctx: Identity) => Promise<unknown[]>): void {
     counts[op] = (counts[op] ?? 0) + 1
-    new Promise<unknown[]>(resolve => resolve(work()))
+    // read at once: the caller is only known while fuse-native is calling us
+    const ctx = caller()
+    new Promise<unknown[]>(resolve => resolve(work(ctx)))
       .catch((err: unknown) => [errnoOf(err, op, path)])
       .then(args => cb(...(args as [number, ...unknown[]])))
       .catch((err: unknown) => log.error({ op, path, err }, `fuse ${op}: the reply failed`))
@@ -53,7 +55,7 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
       serve('getattr', path, cb, async () => [0, toStat(await fs.resolve(path))]),
 
     access: (path: string, mask: number, cb: Reply) =>
-      serve('access', path, cb, async () => {
+      serve('access', path, cb, async ctx => {
         await fs.access(await ino(path), mask, ctx)
         return OK
       }),
@@ -77,13 +79,13 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
     // ---- attributes ----
 
     chmod: (path: string, mode: number, cb: Reply) =>
-      serve('chmod', path, cb, async () => {
+      serve('chmod', path, cb, async ctx => {
         await fs.setattr(await ino(path), { mode: mode & 0o7777 }, ctx)
         return OK
       }),
 
     chown: (path: string, uid: number, gid: number, cb: Reply) =>
-      serve('chown', path, cb, async () => {
+      serve('chown', path, cb, async ctx => {
         await fs.setattr(await ino(path), {
           uid: uid === UNCHANGED_ID ? undefined : uid,
           gid: gid === UNCHANGED_ID ? undefined : gid,
@@ -92,19 +94,19 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
       }),
 
     utimens: (path: string, atime: number, mtime: number, cb: Reply) =>
-      serve('utimens', path, cb, async () => {
+      serve('utimens', path, cb, async ctx => {
         await fs.setattr(await ino(path), { atimeMs: time(atime), mtimeMs: time(mtime) }, ctx)
         return OK
       }),
 
     truncate: (path: string, size: number, cb: Reply) =>
-      serve('truncate', path, cb, async () => {
+      serve('truncate', path, cb, async ctx => {
         await fs.setattr(await ino(path), { size }, ctx)
         return OK
       }),
 
     ftruncate: (path: string, fh: number, size: number, cb: Reply) =>
-      serve('ftruncate', path, cb, async () => {
+      serve('ftruncate', path, cb, async ctx => {
         await fs.setattr(await ino(path), { size }, ctx, fh)
         return OK
       }),
@@ -112,28 +114,28 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
     // ---- names ----
 
     mknod: (path: string, mode: number, rdev: number, cb: Reply) =>
-      serve('mknod', path, cb, async () => {
+      serve('mknod', path, cb, async ctx => {
         const { parent, name } = await fs.resolveParent(path)
         await fs.mknod(parent, name, mode, rdev, ctx)
         return OK
       }),
 
     mkdir: (path: string, mode: number, cb: Reply) =>
-      serve('mkdir', path, cb, async () => {
+      serve('mkdir', path, cb, async ctx => {
         const { parent, name } = await fs.resolveParent(path)
         await fs.mkdir(parent, name, mode, ctx)
         return OK
       }),
 
     symlink: (target: string, path: string, cb: Reply) =>
-      serve('symlink', path, cb, async () => {
+      serve('symlink', path, cb, async ctx => {
         const { parent, name } = await fs.resolveParent(path)
         await fs.symlink(parent, name, target, ctx)
         return OK
       }),
 
     link: (src: string, dest: string, cb: Reply) =>
-      serve('link', `${src} -> ${dest}`, cb, async () => {
+      serve('link', `${src} -> ${dest}`, cb, async ctx => {
         const from = await ino(src)
         const { parent, name } = await fs.resolveParent(dest)
         await fs.link(from, parent, name, ctx)
@@ -141,21 +143,21 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
       }),
 
     unlink: (path: string, cb: Reply) =>
-      serve('unlink', path, cb, async () => {
+      serve('unlink', path, cb, async ctx => {
         const { parent, name } = await fs.resolveParent(path)
         await fs.unlink(parent, name, ctx)
         return OK
       }),
 
     rmdir: (path: string, cb: Reply) =>
-      serve('rmdir', path, cb, async () => {
+      serve('rmdir', path, cb, async ctx => {
         const { parent, name } = await fs.resolveParent(path)
         await fs.rmdir(parent, name, ctx)
         return OK
       }),
 
     rename: (src: string, dest: string, cb: Reply) =>
-      serve('rename', `${src} -> ${dest}`, cb, async () => {
+      serve('rename', `${src} -> ${dest}`, cb, async ctx => {
         const from = await fs.resolveParent(src)
         const to = await fs.resolveParent(dest)
         await fs.rename(from.parent, from.name, to.parent, to.name, ctx)
@@ -167,14 +169,14 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
     // fuse-native passes no open flags to create: the handle is read-write (the kernel
     // already enforces the caller's access mode on its file descriptor)
     create: (path: string, mode: number, cb: Reply) =>
-      serve('create', path, cb, async () => {
+      serve('create', path, cb, async ctx => {
         const { parent, name } = await fs.resolveParent(path)
         const { fh } = await fs.create(parent, name, mode, fsc.O_CREAT | fsc.O_RDWR, ctx)
         return [0, fh]
       }),
 
     open: (path: string, flags: number, cb: Reply) =>
-      serve('open', path, cb, async () => [0, await fs.open(await ino(path), flags, ctx)]),
+      serve('open', path, cb, async ctx => [0, await fs.open(await ino(path), flags, ctx)]),
 
     // buf is libfuse's memory, valid only until we answer: copy into it before the reply
     read: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
@@ -208,7 +210,7 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
     // ---- extended attributes ----
 
     setxattr: (path: string, name: string, value: Buffer, _position: number, flags: number, cb: Reply) =>
-      serve('setxattr', path, cb, async () => {
+      serve('setxattr', path, cb, async ctx => {
         await fs.setxattr(await ino(path), name, Buffer.from(value), flags, ctx)
         return OK
       }),
@@ -220,7 +222,7 @@ export function fuseOps(fs: Filesystem, ctx: Identity, counts: OpCounts): Record
       serve('listxattr', path, cb, async () => [0, await fs.listxattr(await ino(path))]),
 
     removexattr: (path: string, name: string, cb: Reply) =>
-      serve('removexattr', path, cb, async () => {
+      serve('removexattr', path, cb, async ctx => {
         await fs.removexattr(await ino(path), name, ctx)
         return OK
       }),
