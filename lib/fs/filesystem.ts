@@ -476,13 +476,19 @@ export class Filesystem {
   // ---- attributes ----
 
   async setattr(ino: number, change: AttrChange, ctx: Identity, fh?: number): Promise<Attr> {
+    // writes this mount has not committed yet come first: their commit must not overwrite
+    // times set after them (cp -p, tar -x)
+    const open = this.files.get(ino)
+    if (open && (change.mtimeMs !== undefined || change.atimeMs !== undefined)) await this.data.commit(open)
     if (change.size !== undefined) await this.truncate(ino, change.size, ctx, fh)
     const i = await transact(this.store, 'setattr', async tx => {
       const i = await this.inode(tx, ino)
       const owner = ctx.uid === 0 || ctx.uid === i.uid
       const now = Date.now()
       if (change.mode !== undefined) {
-        if (!owner) throw EPERM('chmod: not the owner')
+        // anyone who may write may drop setuid/setgid: the kernel does so when a non-owner writes
+        const dropsPrivs = change.mode === (i.mode & 0o7777 & ~(S_ISUID | S_ISGID))
+        if (!owner && !dropsPrivs) throw EPERM('chmod: not the owner')
         let mode = change.mode & 0o7777
         // a non-root owner outside the file's group cannot set setgid: the kernel drops it
         if (ctx.uid !== 0 && !inGroup(ctx, i.gid)) mode &= ~S_ISGID

@@ -50,6 +50,7 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
   const ino = async (path: string) => (await fs.resolve(path)).ino
   const time = (ms: number): number | 'now' | undefined => (ms === UTIME_NOW_MS ? 'now' : ms === UTIME_OMIT_MS ? undefined : ms)
 
+
   return {
     getattr: (path: string, cb: Reply) =>
       serve('getattr', path, cb, async () => [0, toStat(await fs.resolve(path))]),

@@ -1,0 +1,81 @@
+// fsck: a read-only consistency check of one filesystem's metadata (and, given its pools, of
+// the blobs the metadata references). It reads every key of the filesystem page by page and
+// changes nothing. Run it on a quiet filesystem: the pages are read at different revisions,
+// so changes made during the check can show up as problems.
+//
+// Problem kinds:
+//   bad-key, bad-inode, bad-entry, bad-extent   a key or value that does not decode
+//   inode-counter        an inode number at or above next/inode (it would be allocated again)
+//   missing-root         the root directory is missing or not a directory
+//   entry-parent         an entry in an inode that is missing or not a directory
+//   dangling-entry       an entry naming an inode that does not exist
+//   entry-type           an entry whose type bits differ from its inode's
+//   orphan               an inode (not the root) that the root does not reach, and no gone/ marker keeps
+//   nlink                nlink differs from the entries naming it (directories: 2 + child directories)
+//   entries-count        a directory's entry count differs from the entries it holds
+//   dir-parent           a directory's parent field differs from the directory whose entry names it
+//   dir-names            a directory named by more than one entry (or the root named at all)
+//   gone-dangling, gone-linked   a gone/ marker of a missing inode, or of one that still has links
+//   chunk-orphan, chunk-not-file   a chunk of an inode that is missing or not a regular file
+//   extent-overlap, extent-range, extent-beyond-size   extents unsorted or overlapping, past the
+//                        chunk, or past the file's size
+//   xattr-orphan         an extended attribute of an inode that does not exist
+//   missing-blob         a referenced blob that no pool holds (only with opts.pools)
+// Blobs that no extent references are not problems: a crash between writing data and
+// committing metadata leaves them, and GC reclaims them.
+import type { PoolDriver } from '../../drivers/driver'
+import { Keys, ROOT_INO, type Settings } from '../fs/schema'
+import { ConfigError } from '../errors'
+import type { Inode } from '../fs/inode'
+import type { MetaStore } from '../meta/store'
+import { checkBlobs } from './blobs'
+import { checkChunks } from './chunks'
+import { checkGone, loadGone } from './gone'
+import { loadInodes } from './inodes'
+import type { FsckReport, Problem, Report } from './report'
+import { parseKey, scan, sections } from './scan'
+import { checkTree, loadEntries } from './tree'
+
+export type { FsckReport, Problem } from './report'
+
+export interface FsckOptions {
+  /** the filesystem's pools: check that every referenced blob is in one of them */
+  pools?: PoolDriver[]
+}
+
+/** readSettings reads a filesystem's settings; a ConfigError naming 'name' when there is none. */
+export async function readSettings(store: MetaStore, name: string): Promise<Settings> {
+  const { kv } = await store.get(new Keys(name).setting())
+  if (!kv) throw new ConfigError('name', `no filesystem '${name}' in this metadata store`)
+  return JSON.parse(kv.value.toString()) as Settings
+}
+
+/** fsck checks the filesystem `name` in store and reports every inconsistency it finds. */
+export async function fsck(store: MetaStore, name: string, opts: FsckOptions = {}): Promise<FsckReport> {
+  const settings = await readSettings(store, name)
+  const keys = new Keys(name)
+  const sec = sections(keys)
+  const problems: Problem[] = []
+  const report: Report = p => problems.push(p)
+
+  const { kv: counter } = await store.get(keys.nextInode())
+  const next = Number(counter?.value.toString() ?? ROOT_INO + 1)
+  const inodes = await loadInodes(store, sec.inodes, next, report)
+  const gone = await loadGone(store, sec.gone, report)
+  const names = await loadEntries(store, sec.entries, inodes, report)
+  checkTree(inodes, names, gone, keys, report)
+  checkGone(gone, inodes, keys, report)
+  const blobs = await checkChunks(store, sec.chunks, settings.chunkSize, inodes, report)
+  await checkXattrs(store, sec.xattrs, inodes, report)
+  if (opts.pools) await checkBlobs(blobs, opts.pools, report)
+  return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names.count, blobs: blobs.size }
+}
+
+/** checkXattrs reports extended attributes whose inode does not exist. */
+async function checkXattrs(store: MetaStore, section: string, inodes: Map<number, Inode>, report: Report): Promise<void> {
+  for await (const kv of scan(store, section)) {
+    const parts = parseKey(kv.key, section)
+    if (!parts || parts.rest === '') report({ kind: 'bad-key', key: kv.key.toString(), detail: 'not an xattr key' })
+    else if (!inodes.has(parts.ino)) report({ kind: 'xattr-orphan', key: kv.key.toString(), ino: parts.ino, detail: `xattr '${parts.rest}' of inode ${parts.ino}, which does not exist` })
+  }
+}
