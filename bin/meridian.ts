@@ -2,6 +2,7 @@
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
 import { formatCommand } from '../lib/cli/format'
+import { fsckCommand } from '../lib/cli/fsck'
 import { mountCommand } from '../lib/cli/mount'
 import { run } from '../lib/cli/run'
 import { statusCommand } from '../lib/cli/status'
@@ -18,5 +19,6 @@ program.addCommand(statusCommand())
 program.addCommand(formatCommand())
 program.addCommand(mountCommand())
 program.addCommand(umountCommand())
+program.addCommand(fsckCommand())
 
 run(program)

@@ -205,11 +205,8 @@ export class Filesystem {
 
   /** resolve walks an absolute path (no final symlink followed). */
   async resolve(path: string, ctx: Identity = ROOT): Promise<Attr> {
-    let ino = ROOT_INO
-    for (const name of components(path)) {
-      ino = name === '..' ? await this.parentOf(ino) : await this.lookupIno(ino, name, ctx)
-    }
-    return this.getattr(ino)
+    const names = components(path)
+    return this.unstale(async cached => this.getattr(await this.walk(names, ctx, cached)))
   }
 
   /** resolveParent walks to the directory that holds the last component of path. */
@@ -217,9 +214,53 @@ export class Filesystem {
     const names = components(path)
     const name = names.pop()
     if (name === undefined || name === '..') throw EINVAL(`${path} has no last component`)
+    const parent = await this.unstale(async cached => {
+      const ino = await this.walk(names, ctx, cached)
+      await this.getattr(ino)
+      return ino
+    })
+    return { parent, name }
+  }
+
+  /**
+   * unstale runs a walk; when it fails with ENOENT and a name it took from the cache leads to an
+   * inode that is gone (another mount removed or replaced it within the cache's lifetime), it
+   * forgets those names and walks once more through the store
+   */
+  private async unstale<T>(walk: (cached: string[]) => Promise<T>): Promise<T> {
+    const cached: string[] = []
+    try {
+      return await walk(cached)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT' || !(await this.forgetStale(cached))) throw err
+      return walk([])
+    }
+  }
+
+  /** walk follows names from the root; the dentry-cache keys it used are pushed onto cached */
+  private async walk(names: string[], ctx: Identity, cached: string[]): Promise<number> {
     let ino = ROOT_INO
-    for (const n of names) ino = n === '..' ? await this.parentOf(ino) : await this.lookupIno(ino, n, ctx)
-    return { parent: ino, name }
+    for (const name of names) {
+      if (name === '..') {
+        ino = await this.parentOf(ino)
+        continue
+      }
+      const key = `${ino}/${name}`
+      if (this.dentries.has(key)) cached.push(key)
+      ino = await this.lookupIno(ino, name, ctx)
+    }
+    return ino
+  }
+
+  /**
+   * forgetStale drops the names a failed walk took from the cache when the deepest of them
+   * leads to an inode that is gone (one read; a missing name in a live directory costs no more)
+   */
+  private async forgetStale(cached: string[]): Promise<boolean> {
+    const ino = cached.length > 0 ? this.dentries.get(cached[cached.length - 1]) : undefined
+    if (ino === undefined || (await this.store.get(this.keys.inode(ino))).kv !== null) return false
+    for (const key of cached) this.dentries.delete(key)
+    return true
   }
 
   private async parentOf(ino: number): Promise<number> {
@@ -311,7 +352,8 @@ export class Filesystem {
   async create(parent: number, name: string, mode: number, flags: number, ctx: Identity): Promise<{ attr: Attr; fh: number }> {
     try {
       const i = await this.make(parent, name, ctx, (ino, _dir, now) => this.fresh(ino, S_IFREG | (mode & 0o7777), ctx, now), true)
-      return { attr: this.attr(i), fh: this.openHandle(i, flags & ~O_TRUNC) }
+      const { file, fresh } = this.reserve(i.ino)
+      return { attr: this.attr(i), fh: this.attach(file, fresh, i, flags & ~O_TRUNC) }
     } catch (err) {
       // O_CREAT without O_EXCL opens what is already there
       if ((err as { code?: string }).code !== 'EEXIST' || flags & O_EXCL) throw err
@@ -583,18 +625,30 @@ export class Filesystem {
 
   // ---- open files and data ----
 
-  private openHandle(i: Inode, flags: number): number {
-    let file = this.files.get(i.ino)
+  /**
+   * reserve counts a handle on the inode before its open is committed, so that a last close
+   * running meanwhile keeps this mount's open mark; fresh tells whether no handle was open
+   */
+  private reserve(ino: number): { file: OpenFile; fresh: boolean } {
+    let file = this.files.get(ino)
     if (!file) {
-      file = new OpenFile(i.ino)
-      this.files.set(i.ino, file)
+      file = new OpenFile(ino)
+      this.files.set(ino, file)
     }
-    if (file.handles === 0) {
+    return { file, fresh: file.handles++ === 0 }
+  }
+
+  private unreserve(file: OpenFile): void {
+    if (--file.handles === 0) this.files.delete(file.ino)
+  }
+
+  /** attach gives a reserved file a handle number */
+  private attach(file: OpenFile, fresh: boolean, i: Inode, flags: number): number {
+    if (fresh) {
       // close-to-open: an open sees what the last close anywhere committed
       file.chunks.clear()
       file.size = i.size
     }
-    file.handles++
     const fh = this.nextFh++
     this.handles.set(fh, { file, flags })
     return fh
@@ -606,20 +660,27 @@ export class Filesystem {
   }
 
   async open(ino: number, flags: number, ctx: Identity): Promise<number> {
-    const first = !this.files.has(ino)
-    const i = await transact(this.store, 'open', async tx => {
-      const i = await this.inode(tx, ino)
-      if (first) this.markOpen(tx, ino)
-      return i
-    })
     const acc = flags & O_ACCMODE
-    if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
-    check(i, ctx, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
-    if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
-      await this.truncate(ino, 0, ctx)
-      i.size = 0
+    const { file, fresh } = this.reserve(ino)
+    try {
+      const i = await transact(this.store, 'open', async tx => {
+        const i = await this.inode(tx, ino)
+        if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
+        check(i, ctx, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
+        this.markOpen(tx, ino)
+        // rewriting the inode makes an unlink that read it before this open conflict and look again
+        this.put(tx, i)
+        return i
+      })
+      if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
+        await this.truncate(ino, 0, ctx)
+        i.size = 0
+      }
+      return this.attach(file, fresh, i, flags)
+    } catch (err) {
+      this.unreserve(file)
+      throw err
     }
-    return this.openHandle(i, flags)
   }
 
   private handle(fh: number): Handle {
@@ -658,18 +719,17 @@ export class Filesystem {
       await this.data.commit(file)
       if (h.locked) await this.locks.flock(file.ino, fh, undefined, false)
     } finally {
-      if (--file.handles === 0) {
-        this.files.delete(file.ino)
-        await this.closeLast(file.ino)
-      }
+      this.unreserve(file)
+      if (file.handles === 0) await this.closeLast(file.ino)
     }
   }
 
   /** closeLast drops this mount's open mark, and frees the inode if it has no name and no other opener */
   private async closeLast(ino: number): Promise<void> {
     await transact(this.store, 'release', async tx => {
+      if (this.files.has(ino)) return // opened again meanwhile: the mark stays
       const mine = this.keys.open(ino, this.session.sid)
-      const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino))
+      const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino), mine)
       tx.delete(mine)
       if (!gone || !raw || decodeInode(raw).nlink > 0) return
       const others = (await tx.keys(this.keys.opens(ino))).filter(k => k !== mine)

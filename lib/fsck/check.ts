@@ -24,9 +24,9 @@
 // Blobs that no extent references are not problems: a crash between writing data and
 // committing metadata leaves them, and GC reclaims them.
 import type { PoolDriver } from '../../drivers/driver'
-import { Keys, ROOT_INO, type Settings } from '../fs/schema'
 import { ConfigError } from '../errors'
 import type { Inode } from '../fs/inode'
+import { Keys, ROOT_INO, type Settings } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
 import { checkBlobs } from './blobs'
 import { checkChunks } from './chunks'

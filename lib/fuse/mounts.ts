@@ -1,7 +1,7 @@
 // The kernel's view of FUSE mounts: is a directory mounted, is it stale, take it away.
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { statfs } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { log } from '../log'
@@ -33,12 +33,13 @@ export function isMounted(dir: string): boolean {
 }
 
 /**
- * isStale tells whether dir is a FUSE mountpoint whose server is gone: stat fails with ENOTCONN
+ * isStale tells whether dir is a FUSE mountpoint whose server is gone: statfs fails with ENOTCONN
  * ("Transport endpoint is not connected").
  */
 export async function isStale(dir: string): Promise<boolean> {
   try {
-    await stat(dir)
+    // statfs always reaches the server; stat may be answered from the kernel's attribute cache
+    await statfs(dir)
     return false
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOTCONN'

@@ -177,7 +177,11 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
       }),
 
     open: (path: string, flags: number, cb: Reply) =>
-      serve('open', path, cb, async ctx => [0, await fs.open(await ino(path), flags, ctx)]),
+      serve('open', path, cb, async ctx => {
+        // the inode a name led to may be replaced (another mount's rename) before the open lands
+        const open = async () => fs.open(await ino(path), flags, ctx)
+        return [0, await open().catch(err => ((err as { code?: string }).code === 'ENOENT' ? open() : Promise.reject(err)))]
+      }),
 
     // buf is libfuse's memory, valid only until we answer: copy into it before the reply
     read: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
