@@ -32,9 +32,12 @@ export function isMounted(dir: string): boolean {
   return fuseMounts().some(m => m.dir === abs)
 }
 
+const STALE = new Set(['ENOTCONN', 'ECONNABORTED'])
+
 /**
  * isStale tells whether dir is a FUSE mountpoint whose server is gone: statfs fails with ENOTCONN
- * ("Transport endpoint is not connected").
+ * ("Transport endpoint is not connected") or, when the kernel aborted the connection while
+ * requests were in flight, ECONNABORTED.
  */
 export async function isStale(dir: string): Promise<boolean> {
   try {
@@ -42,7 +45,7 @@ export async function isStale(dir: string): Promise<boolean> {
     await statfs(dir)
     return false
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOTCONN'
+    return STALE.has((err as NodeJS.ErrnoException).code ?? '')
   }
 }
 
