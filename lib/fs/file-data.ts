@@ -15,6 +15,8 @@ import { transact, type Tx } from './tx'
 
 /** seal whole blocks once this many bytes are dirty, so memory stays bounded while a big file streams in */
 const SEAL_AT_BLOCKS = 4
+/** a chunk with this many extents is rewritten as whole blocks */
+const COMPACT_AT = 200
 const MAX_FILE_SIZE = 2 ** 50
 
 export class FileData {
@@ -73,6 +75,39 @@ export class FileData {
     } finally {
       file.inflight = file.inflight.filter(b => !blocks.includes(b))
     }
+    for (const [chunk, extents] of file.chunks) {
+      if (extents.length >= COMPACT_AT) await this.compact(file, chunk)
+    }
+  }
+
+  /**
+   * compact rewrites a fragmented chunk as whole aligned blocks (all-zero blocks become holes).
+   * The new layout is committed only if the chunk has not changed since it was read; the old
+   * blobs are left to GC.
+   */
+  private async compact(file: OpenFile, chunk: number): Promise<void> {
+    const key = this.keys.chunk(file.ino, chunk)
+    const layout = await transact(this.store, 'compact', async tx => {
+      const [rawInode, rawChunk] = await tx.get(this.keys.inode(file.ino), key)
+      if (!rawInode || !rawChunk) return undefined
+      const extents = JSON.parse(rawChunk.toString()) as Extent[]
+      const end = Math.min(this.chunkSize, decodeInode(rawInode).size - chunk * this.chunkSize)
+      if (extents.length < COMPACT_AT || end <= 0) return undefined
+      const data = Buffer.alloc(end)
+      for (const p of pieces(extents, 0, end)) {
+        if (p.blob !== null) (await this.blobs.read(p.blob, p.boff, p.len)).copy(data, p.off)
+      }
+      const compacted: Extent[] = []
+      const zeros = Buffer.alloc(this.blockSize)
+      for (let off = 0; off < end; off += this.blockSize) {
+        const block = data.subarray(off, Math.min(end, off + this.blockSize))
+        if (block.equals(zeros.subarray(0, block.length))) continue
+        compacted.push({ off, len: block.length, blob: await this.blobs.put(Buffer.from(block)), boff: 0 })
+      }
+      tx.put(key, JSON.stringify(compacted))
+      return compacted
+    })
+    if (layout) file.chunks.set(chunk, layout)
   }
 
   private async readChunk(tx: Tx, ino: number, chunk: number): Promise<Extent[]> {
