@@ -2,6 +2,7 @@
 // MetaStore (tx.ts); file data goes through the data path (file-data.ts). Nothing here knows
 // about FUSE or about which engine or driver is underneath.
 import { randomUUID } from 'node:crypto'
+import { constants } from 'node:fs'
 import { LRUCache } from 'lru-cache'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
@@ -28,12 +29,8 @@ import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type St
 const INODE_BATCH = 1000
 const MAX_INO = 2 ** 32 - 1 // fuse-native carries st_ino in 32 bits
 const SESSION_TTL = 20
-const O_ACCMODE = 3
-const O_WRONLY = 1
-const O_RDWR = 2
-const O_TRUNC = 0o1000
-const O_APPEND = 0o2000
-const O_EXCL = 0o200
+const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
+const O_ACCMODE = O_WRONLY | O_RDWR
 
 export interface FormatOptions {
   name: string
