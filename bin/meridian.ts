@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
+import { benchCommand } from '../lib/cli/bench'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
 import { mountCommand } from '../lib/cli/mount'
@@ -20,5 +21,6 @@ program.addCommand(formatCommand())
 program.addCommand(mountCommand())
 program.addCommand(umountCommand())
 program.addCommand(fsckCommand())
+program.addCommand(benchCommand())
 
 run(program)

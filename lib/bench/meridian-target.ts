@@ -1,0 +1,74 @@
+// The Meridian target: a fresh filesystem (a local pool in the scratch directory; metadata in
+// a fresh embedded store there, or in the store given), mounted through FUSE in this process.
+// The workloads run in worker processes; this process only serves the mount. cool() remounts
+// with a new session of the filesystem, which drops both the kernel's cache of the mount and
+// Meridian's own read cache, then drops the page cache (the pool's blob files).
+import { randomUUID } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Filesystem } from '../fs/filesystem'
+import { Mount } from '../fuse/mount'
+import { fusermount, isMounted } from '../fuse/mounts'
+import type { OpCounts } from '../fuse/ops'
+import { openStore, type MetaStore } from '../meta'
+import { coolness, dropCaches } from './caches'
+import type { Target } from './targets'
+import type { Teardown } from './teardown'
+
+export interface MeridianTarget extends Target {
+  /** the metadata store the mount uses (the raw etcd target shares it for its cleanup) */
+  store: MetaStore
+  /** the store's URL */
+  url: string
+}
+
+/** meridianTarget formats and mounts a fresh filesystem on root/meridian; teardown unmounts and removes it */
+export async function meridianTarget(root: string, meta: string | undefined, teardown: Teardown): Promise<MeridianTarget> {
+  const dir = join(root, 'meridian')
+  const url = meta ?? `sqlite://${join(root, 'meta.db')}`
+  const name = `bench-${randomUUID().slice(0, 8)}`
+  await mkdir(dir)
+  const store = await openStore(url, { deadlineMs: 15_000 })
+  teardown.add('close the metadata store', () => store.close())
+  // a given store outlives the bench: the filesystem's keys go (its blobs go with the scratch dir)
+  if (meta !== undefined) teardown.add('remove the bench filesystem', () => store.txn([], [{ type: 'deletePrefix', prefix: `fs/${name}/` }]))
+  await Filesystem.format(store, { name, pools: { local: { driver: 'local', path: join(root, 'pool') } } })
+
+  let fs: Filesystem | undefined
+  let mount: Mount | undefined
+  const served: OpCounts = {}
+  const unmount = async () => {
+    try {
+      for (const [op, n] of Object.entries(mount?.counts ?? {})) served[op] = (served[op] ?? 0) + n
+      await mount?.unmount()
+    } finally {
+      mount = undefined
+      if (isMounted(dir)) await fusermount(['-uz', dir])
+      await fs?.close()
+    }
+  }
+  const open = async () => {
+    fs = await Filesystem.open(store, { name })
+    mount = await Mount.mount(fs, dir)
+  }
+  teardown.mountpoint(dir)
+  teardown.add('unmount Meridian', unmount)
+  await open()
+
+  return {
+    name: 'meridian',
+    spec: { kind: 'posix', dir },
+    store,
+    url,
+    cool: async () => {
+      await unmount()
+      await open()
+      return coolness(true, await dropCaches(root))
+    },
+    counts: () => {
+      const all = { ...served }
+      for (const [op, n] of Object.entries(mount?.counts ?? {})) all[op] = (all[op] ?? 0) + n
+      return all
+    },
+  }
+}

@@ -1,0 +1,80 @@
+// meridian bench [dir]: the same workloads, in one run, on a fresh Meridian mount, on the local
+// disk under it, on a bindfs mount of that disk, and (metadata only, when --meta is etcd) as
+// raw etcd transactions; a table with Meridian's ratios, or JSON. lib/bench does the work.
+import { stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { resolve } from 'node:path'
+import { Command } from 'commander'
+import { bench, type BenchOptions } from '../bench/run'
+import { renderTable } from '../bench/table'
+import { ConfigError } from '../errors'
+import { log } from '../log'
+import { parseSize } from './format'
+import { print } from './run'
+
+export interface BenchCliOptions {
+  meta?: string
+  bigSize: string
+  smallCount: string
+  metaCount: string
+  procs: string
+  randomSize: string
+  randomOps: string
+  json?: boolean
+}
+
+/** count reads a whole number between min and max; field names the option in errors */
+function count(field: string, text: string, min: number, max: number): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(field, `'${text}' is not a whole number from ${min} to ${max}`)
+  return n
+}
+
+/** size reads a size of at least min bytes, a multiple of 4 KiB */
+function size(field: string, text: string, min: number): number {
+  const n = parseSize(field, text)
+  if (n < min || n % 4096 !== 0) throw new ConfigError(field, `'${text}' must be a multiple of 4K, at least ${min / 1024}K`)
+  return n
+}
+
+/** options checks every option before anything is created */
+export async function options(dir: string | undefined, o: BenchCliOptions): Promise<BenchOptions> {
+  const at = resolve(dir ?? tmpdir())
+  const st = await stat(at).catch((err: NodeJS.ErrnoException) => {
+    throw new ConfigError('dir', `${at}: ${err.code ?? err.message}`)
+  })
+  if (!st.isDirectory()) throw new ConfigError('dir', `${at} is not a directory`)
+  return {
+    dir: at,
+    meta: o.meta,
+    bigSize: size('big-size', o.bigSize, 1024 * 1024),
+    smallCount: count('small-count', o.smallCount, 1, 1_000_000),
+    metaCount: count('meta-count', o.metaCount, 1, 1_000_000),
+    procs: count('procs', o.procs, 1, 64),
+    randomSize: size('random-size', o.randomSize, 4096),
+    randomOps: count('random-ops', o.randomOps, 1, 10_000_000),
+    progress: process.stderr.isTTY === true,
+  }
+}
+
+/** benchCommand defines `meridian bench` for bin/meridian.ts */
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('measure a fresh Meridian mount against the local disk and bindfs (and raw etcd with --meta etcd://), side by side')
+    .argument('[dir]', 'where to work: the local disk measured, which also holds the pool and the mountpoints (default: the temp dir)')
+    .option('--meta <url>', "the mount's metadata store: etcd://host:port[,...] also measures raw etcd (default: a fresh embedded store)")
+    .option('--big-size <size>', 'the sequential big file', '1G')
+    .option('--small-count <n>', 'files in each small-file set (128 KiB and 4 KiB)', '1000')
+    .option('--meta-count <n>', 'names each process makes in the metadata workload', '1000')
+    .option('--procs <n>', 'concurrent processes in the metadata workload', '2')
+    .option('--random-size <size>', 'the file of the random 4 KiB I/O', '256M')
+    .option('--random-ops <n>', 'random reads, and random writes', '4096')
+    .option('--json', 'print JSON')
+    .action(async (dir: string | undefined, opts: BenchCliOptions) => {
+      const o = await options(dir, opts)
+      // the mount's info lines would tear the progress bar; MERIDIAN_LOG_LEVEL still wins
+      if (process.env.MERIDIAN_LOG_LEVEL === undefined) log.level = 'warn'
+      const report = await bench(o)
+      print(opts.json, { ...report }, renderTable(report))
+    })
+}
