@@ -29,6 +29,8 @@ import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type St
 const INODE_BATCH = 1000
 const MAX_INO = 2 ** 32 - 1 // fuse-native carries st_ino in 32 bits
 const SESSION_TTL = 20
+/** how often a path walk starts again when what a name led to vanished under it */
+const LOCATE_ATTEMPTS = 4
 const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
 const O_ACCMODE = O_WRONLY | O_RDWR
 
@@ -202,8 +204,7 @@ export class Filesystem {
 
   /** resolve walks an absolute path (no final symlink followed). */
   async resolve(path: string, ctx: Identity = ROOT): Promise<Attr> {
-    const names = components(path)
-    return this.unstale(async cached => this.getattr(await this.walk(names, ctx, cached)))
+    return this.locate(components(path), ctx)
   }
 
   /** resolveParent walks to the directory that holds the last component of path. */
@@ -211,26 +212,38 @@ export class Filesystem {
     const names = components(path)
     const name = names.pop()
     if (name === undefined || name === '..') throw EINVAL(`${path} has no last component`)
-    const parent = await this.unstale(async cached => {
-      const ino = await this.walk(names, ctx, cached)
-      await this.getattr(ino)
-      return ino
-    })
-    return { parent, name }
+    return { parent: (await this.locate(names, ctx)).ino, name }
   }
 
   /**
-   * unstale runs a walk; when it fails with ENOENT and a name it took from the cache leads to an
-   * inode that is gone (another mount removed or replaced it within the cache's lifetime), it
-   * forgets those names and walks once more through the store
+   * locate walks names and reads the inode they lead to. Another mount may remove or replace
+   * what a name led to while we walk (or while a name sits in our cache): an ENOENT for an
+   * inode that a name led to, rather than for a missing name, forgets the names used and walks
+   * again through the store, a few times at most.
    */
-  private async unstale<T>(walk: (cached: string[]) => Promise<T>): Promise<T> {
-    const cached: string[] = []
-    try {
-      return await walk(cached)
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ENOENT' || !(await this.forgetStale(cached))) throw err
-      return walk([])
+  private async locate(names: string[], ctx: Identity): Promise<Attr> {
+    for (let attempt = 1; ; attempt++) {
+      const cached: string[] = []
+      const retry = async (err: unknown, vanished: boolean): Promise<void> => {
+        if (attempt >= LOCATE_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
+        if (!vanished && !(await this.forgetStale(cached))) throw err
+        for (const key of cached) this.dentries.delete(key)
+      }
+      let ino: number
+      try {
+        ino = await this.walk(names, ctx, cached)
+      } catch (err) {
+        await retry(err, false)
+        continue
+      }
+      try {
+        const attr = await this.getattr(ino)
+        // a cached name may lead to an inode that lost its names but is still open somewhere
+        if (attr.nlink > 0 || cached.length === 0) return attr
+        throw ENOENT(`inode ${ino} has no names left`)
+      } catch (err) {
+        await retry(err, true)
+      }
     }
   }
 
@@ -250,14 +263,12 @@ export class Filesystem {
   }
 
   /**
-   * forgetStale drops the names a failed walk took from the cache when the deepest of them
-   * leads to an inode that is gone (one read; a missing name in a live directory costs no more)
+   * forgetStale tells whether the deepest name a failed walk took from the cache leads to an
+   * inode that is gone (one read; a missing name in a live directory costs no more)
    */
   private async forgetStale(cached: string[]): Promise<boolean> {
     const ino = cached.length > 0 ? this.dentries.get(cached[cached.length - 1]) : undefined
-    if (ino === undefined || (await this.store.get(this.keys.inode(ino))).kv !== null) return false
-    for (const key of cached) this.dentries.delete(key)
-    return true
+    return ino !== undefined && (await this.store.get(this.keys.inode(ino))).kv === null
   }
 
   private async parentOf(ino: number): Promise<number> {
