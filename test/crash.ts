@@ -9,8 +9,7 @@
 // uses only asynchronous calls, since the writer runs alongside.
 import t from 'tap'
 import { execFile, spawn } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import type { FsckReport } from '../lib/fsck/check'
 import { fuseMounts, fusermount, isMounted } from '../lib/fuse/mounts'
+import { errorCode, sha256 } from '../fixtures/file-checks'
 
 const execFileAsync = promisify(execFile)
 const bin = join(__dirname, '..', 'bin', 'meridian.js')
@@ -39,21 +39,6 @@ async function waitDead(pid: number, ms = 15_000): Promise<boolean> {
     if (!(await alive(pid))) return true
   }
   return false
-}
-
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
-  return h.digest('hex')
-}
-
-async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-    return undefined
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code
-  }
 }
 
 /** the journal's complete lines: path under the mount -> sha256 */

@@ -3,8 +3,6 @@
 // synchronous call would block the event loop that serves it.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { link, lstat, mkdir, readdir, readFile, readlink, rename, rmdir, stat, symlink, unlink, writeFile, appendFile } from 'node:fs/promises'
 import { constants } from 'node:os'
 import { join } from 'node:path'
@@ -15,24 +13,10 @@ import type { Filesystem } from '../lib/fs/filesystem'
 import { Mount, fuseMounts, fuseOps } from '../lib/fuse'
 import { startEtcd } from '../fixtures/etcd-cluster'
 import { mountMeridian } from '../fixtures/mount'
+import { errorCode, sha256 } from '../fixtures/file-checks'
 
 const run = promisify(execFile)
 const MiB = 1024 * 1024
-
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
-  return h.digest('hex')
-}
-
-async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-    return undefined
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code
-  }
-}
 
 t.test('mount options: big_writes, use_ino, default_permissions, 1 s caches', async t => {
   const m = await mountMeridian(t)
@@ -87,18 +71,18 @@ t.test('directories: mkdir, readdir, rename, unlink, rmdir; errors arrive as err
   await rename(p('a', 'two'), p('c', 'uno'))
   t.equal(await readFile(p('c', 'uno'), 'utf8'), '2', 'rename replaces')
 
-  t.equal(await code(rmdir(p('c'))), 'ENOTEMPTY')
-  t.equal(await code(mkdir(p('c'))), 'EEXIST')
-  t.equal(await code(readFile(p('nope'))), 'ENOENT')
-  t.equal(await code(readdir(p('c', 'uno'))), 'ENOTDIR')
-  t.equal(await code(writeFile(p('x'.repeat(256)), '')), 'ENAMETOOLONG')
+  t.equal(await errorCode(rmdir(p('c'))), 'ENOTEMPTY')
+  t.equal(await errorCode(mkdir(p('c'))), 'EEXIST')
+  t.equal(await errorCode(readFile(p('nope'))), 'ENOENT')
+  t.equal(await errorCode(readdir(p('c', 'uno'))), 'ENOTDIR')
+  t.equal(await errorCode(writeFile(p('x'.repeat(256)), '')), 'ENAMETOOLONG')
 
   await unlink(p('c', 'uno'))
   t.same(await readdir(p('c')), [])
   await rmdir(p('c'))
   await rmdir(p('a'))
   t.same(await readdir(m.dir), [])
-  t.equal(await code(stat(p('a'))), 'ENOENT')
+  t.equal(await errorCode(stat(p('a'))), 'ENOENT')
 })
 
 t.test('hard links share st_ino; symlinks', async t => {

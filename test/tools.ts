@@ -6,14 +6,13 @@
 // process can answer). Tools get the mount as an argument instead (git -C, tar -C).
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { lstat, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { mountMeridian } from '../fixtures/mount'
 import { sampleTree, seededBytes } from '../fixtures/sample-tree'
+import { sha256 } from '../fixtures/file-checks'
 
 const execFileAsync = promisify(execFile)
 
@@ -27,12 +26,6 @@ async function localDir(t: { teardown(fn: () => unknown): void }, prefix: string
   const dir = await mkdtemp(join(tmpdir(), `meridian-${prefix}-`))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return dir
-}
-
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer)
-  return h.digest('hex')
 }
 
 interface Entry {

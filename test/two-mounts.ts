@@ -12,6 +12,7 @@ import { Filesystem } from '../lib/fs/filesystem'
 import { openStore, type MetaStore } from '../lib/meta'
 import { startEtcd } from '../fixtures/etcd-cluster'
 import { mountExisting, type ExistingMount } from '../fixtures/mount'
+import { errorCode } from '../fixtures/file-checks'
 
 const NAME = 'shared'
 const O_RDWR = 2
@@ -34,15 +35,6 @@ t.before(async () => {
   A = await mountExisting(t, storeA, NAME)
   B = await mountExisting(t, storeB, NAME)
 })
-
-async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p
-    return undefined
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code
-  }
-}
 
 t.test('close-to-open: what A wrote and closed, B opens and reads; new names show on B at once', async t => {
   await writeFile(join(A.dir, 'note'), 'written on A')
