@@ -21,7 +21,7 @@ import {
   toAttr, type Inode,
 } from './inode'
 import { checkName, components } from './names'
-import { OpenFile } from './open-file'
+import { Handles } from './handles'
 import { Keys, ROOT_INO, type Settings } from './schema'
 import { transact, type Tx } from './tx'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type StatFs } from './types'
@@ -50,24 +50,14 @@ export interface OpenOptions {
   readCacheBytes?: number
 }
 
-interface Handle {
-  file: OpenFile
-  flags: number
-  /** this handle has taken a flock, to drop at release */
-  locked?: boolean
-}
-
-
 export class Filesystem {
   readonly name: string
   readonly identity: Identity
   private readonly keys: Keys
-  private readonly handles = new Map<number, Handle>()
-  private readonly files = new Map<number, OpenFile>()
+  private readonly opened = new Handles()
   private readonly dentries: LRUCache<string, number>
   private readonly locks: Locks
   private readonly xattrs: Xattrs
-  private nextFh = 1
   private inoNext = 0
   private inoEnd = 0
   private closed = false
@@ -179,7 +169,7 @@ export class Filesystem {
   }
 
   private attr(i: Inode): Attr {
-    const open = this.files.get(i.ino)
+    const open = this.opened.file(i.ino)
     return toAttr(open && open.size > i.size ? { ...i, size: open.size } : i)
   }
 
@@ -360,8 +350,8 @@ export class Filesystem {
   async create(parent: number, name: string, mode: number, flags: number, ctx: Identity): Promise<{ attr: Attr; fh: number }> {
     try {
       const i = await this.make(parent, name, ctx, (ino, _dir, now) => this.fresh(ino, S_IFREG | (mode & 0o7777), ctx, now), true)
-      const { file, fresh } = this.reserve(i.ino)
-      return { attr: this.attr(i), fh: this.attach(file, fresh, i, flags & ~O_TRUNC) }
+      const { file, fresh } = this.opened.reserve(i.ino)
+      return { attr: this.attr(i), fh: this.opened.attach(file, fresh, i.size, flags & ~O_TRUNC) }
     } catch (err) {
       // O_CREAT without O_EXCL opens what is already there
       if ((err as { code?: string }).code !== 'EEXIST' || flags & O_EXCL) throw err
@@ -402,7 +392,7 @@ export class Filesystem {
     i.ctimeMs = now
     if (i.nlink > 0) {
       this.put(tx, i)
-    } else if (this.files.has(i.ino) || (await tx.keys(this.keys.opens(i.ino))).length > 0) {
+    } else if (this.opened.file(i.ino) || (await tx.keys(this.keys.opens(i.ino))).length > 0) {
       // some mount has it open: it stays, nameless, until the last close anywhere
       this.put(tx, i)
       tx.put(this.keys.gone(i.ino), this.session.sid)
@@ -528,7 +518,7 @@ export class Filesystem {
   async setattr(ino: number, change: AttrChange, ctx: Identity, fh?: number): Promise<Attr> {
     // writes this mount has not committed yet come first: their commit must not overwrite
     // times set after them (cp -p, tar -x)
-    const open = this.files.get(ino)
+    const open = this.opened.file(ino)
     if (open && (change.mtimeMs !== undefined || change.atimeMs !== undefined)) await this.data.commit(open)
     if (change.size !== undefined) await this.truncate(ino, change.size, ctx, fh)
     const i = await transact(this.store, 'setattr', async tx => {
@@ -572,8 +562,8 @@ export class Filesystem {
 
   private async truncate(ino: number, size: number, ctx: Identity, fh?: number): Promise<void> {
     if (!Number.isInteger(size) || size < 0) throw EINVAL(`size ${size}`)
-    const open = this.files.get(ino)
-    const viaHandle = fh !== undefined && this.handles.get(fh)?.file.ino === ino
+    const open = this.opened.file(ino)
+    const viaHandle = fh !== undefined && this.opened.find(fh)?.file.ino === ino
     await transact(this.store, 'truncate', async tx => {
       const i = await this.inode(tx, ino)
       if (isDir(i)) throw EISDIR(`inode ${ino}`)
@@ -633,35 +623,6 @@ export class Filesystem {
 
   // ---- open files and data ----
 
-  /**
-   * reserve counts a handle on the inode before its open is committed, so that a last close
-   * running meanwhile keeps this mount's open mark; fresh tells whether no handle was open
-   */
-  private reserve(ino: number): { file: OpenFile; fresh: boolean } {
-    let file = this.files.get(ino)
-    if (!file) {
-      file = new OpenFile(ino)
-      this.files.set(ino, file)
-    }
-    return { file, fresh: file.handles++ === 0 }
-  }
-
-  private unreserve(file: OpenFile): void {
-    if (--file.handles === 0) this.files.delete(file.ino)
-  }
-
-  /** attach gives a reserved file a handle number */
-  private attach(file: OpenFile, fresh: boolean, i: Inode, flags: number): number {
-    if (fresh) {
-      // close-to-open: an open sees what the last close anywhere committed
-      file.chunks.clear()
-      file.size = i.size
-    }
-    const fh = this.nextFh++
-    this.handles.set(fh, { file, flags })
-    return fh
-  }
-
   /** markOpen records, bound to the session lease, that this mount has the inode open */
   private markOpen(tx: Tx, ino: number): void {
     tx.put(this.keys.open(ino, this.session.sid), '', this.session.lease)
@@ -669,7 +630,7 @@ export class Filesystem {
 
   async open(ino: number, flags: number, ctx: Identity): Promise<number> {
     const acc = flags & O_ACCMODE
-    const { file, fresh } = this.reserve(ino)
+    const { file, fresh } = this.opened.reserve(ino)
     try {
       const i = await transact(this.store, 'open', async tx => {
         const i = await this.inode(tx, ino)
@@ -684,27 +645,21 @@ export class Filesystem {
         await this.truncate(ino, 0, ctx)
         i.size = 0
       }
-      return this.attach(file, fresh, i, flags)
+      return this.opened.attach(file, fresh, i.size, flags)
     } catch (err) {
-      this.unreserve(file)
+      this.opened.unreserve(file)
       throw err
     }
   }
 
-  private handle(fh: number): Handle {
-    const h = this.handles.get(fh)
-    if (!h) throw EBADF(`file handle ${fh}`)
-    return h
-  }
-
   async read(fh: number, offset: number, length: number): Promise<Buffer> {
-    const h = this.handle(fh)
+    const h = this.opened.get(fh)
     if ((h.flags & O_ACCMODE) === O_WRONLY) throw EBADF('not open for reading')
     return this.data.read(h.file, offset, length)
   }
 
   async write(fh: number, offset: number, buf: Buffer): Promise<number> {
-    const h = this.handle(fh)
+    const h = this.opened.get(fh)
     if ((h.flags & O_ACCMODE) === 0) throw EBADF('not open for writing')
     const at = h.flags & O_APPEND ? h.file.size : offset
     await this.data.write(h.file, at, buf)
@@ -712,22 +667,21 @@ export class Filesystem {
   }
 
   async flush(fh: number): Promise<void> {
-    await this.data.commit(this.handle(fh).file)
+    await this.data.commit(this.opened.get(fh).file)
   }
 
   async fsync(fh: number): Promise<void> {
-    await this.data.commit(this.handle(fh).file)
+    await this.data.commit(this.opened.get(fh).file)
   }
 
   async release(fh: number): Promise<void> {
-    const h = this.handle(fh)
-    this.handles.delete(fh)
+    const h = this.opened.detach(fh)
     const file = h.file
     try {
       await this.data.commit(file)
       if (h.locked) await this.locks.flock(file.ino, fh, undefined, false)
     } finally {
-      this.unreserve(file)
+      this.opened.unreserve(file)
       if (file.handles === 0) await this.closeLast(file.ino)
     }
   }
@@ -735,7 +689,7 @@ export class Filesystem {
   /** closeLast drops this mount's open mark, and frees the inode if it has no name and no other opener */
   private async closeLast(ino: number): Promise<void> {
     await transact(this.store, 'release', async tx => {
-      if (this.files.has(ino)) return // opened again meanwhile: the mark stays
+      if (this.opened.file(ino)) return // opened again meanwhile: the mark stays
       const mine = this.keys.open(ino, this.session.sid)
       const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino), mine)
       tx.delete(mine)
@@ -773,7 +727,7 @@ export class Filesystem {
 
   /** flock takes or (type undefined) drops a whole-file lock held by the open file fh */
   async flock(ino: number, fh: number, type: LockType | undefined, wait: boolean): Promise<void> {
-    this.handle(fh).locked = true
+    this.opened.get(fh).locked = true
     await this.locks.flock(ino, fh, type, wait)
   }
 
@@ -797,7 +751,7 @@ export class Filesystem {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    for (const fh of [...this.handles.keys()]) await this.release(fh).catch(() => undefined)
+    for (const fh of this.opened.numbers()) await this.release(fh).catch(() => undefined)
     clearInterval(this.session.timer)
     await this.store.revoke(this.session.lease).catch(() => undefined)
     for (const p of this.pools) await p.close()
