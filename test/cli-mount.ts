@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fuseMounts, isMounted } from '../lib/fuse/mounts'
+import { alive } from '../fixtures/file-checks'
 
 const bin = join(__dirname, '..', 'bin', 'meridian.js')
 const home = mkdtempSync(join(tmpdir(), 'meridian-home-'))
@@ -31,15 +32,6 @@ t.teardown(async () => {
 function meridian(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 })
   return { code: r.status, out: r.stdout, err: r.stderr }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function exited(pid: number, ms = 10_000): Promise<boolean> {

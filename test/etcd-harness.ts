@@ -3,19 +3,11 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { EtcdCluster, startEtcd } from '../fixtures/etcd-cluster'
+import { alive } from '../fixtures/file-checks'
 
 async function health(endpoint: string): Promise<unknown> {
   const res = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2000) })
   return ((await res.json()) as { health?: unknown }).health
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 // The harness does not expose PIDs, so find its etcd processes independently, by data dir.
