@@ -80,6 +80,16 @@ export class BlobStore {
     return data.subarray(off, off + len)
   }
 
+  /**
+   * prefetch starts fetching blob id into the cache, unless it is cached or on its way already;
+   * a read of it meanwhile shares the fetch. A failure is logged as a read's would be, and left
+   * for a read to report. Without a cache there is nowhere to keep it: it does nothing.
+   */
+  prefetch(id: string): void {
+    if (this.closed || !this.cache || this.cache.has(id) || this.fetching.has(id)) return
+    this.fetch(id).catch(() => undefined)
+  }
+
   /** has tells whether any pool holds blob id (pools only: the cache proves nothing about durability). */
   async has(id: string): Promise<boolean> {
     this.checkOpen()

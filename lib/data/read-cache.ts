@@ -28,6 +28,11 @@ export class ReadCache {
     return this.lru.get(id)
   }
 
+  /** has tells whether blob id is cached, without counting as a use. */
+  has(id: string): boolean {
+    return this.lru.has(id)
+  }
+
   /** set caches data as blob id, evicting the least recently used blobs to make room. */
   set(id: string, data: Buffer): void {
     this.lru.set(id, data)

@@ -2,7 +2,8 @@
 // The bytes live in a sorted list of non-overlapping spans, each a private copy of one write
 // (or what is left of it). Spans that touch form one dirty range; they are joined only when
 // read or taken, so a long sequential stream costs one copy per write, never a re-copy of
-// everything buffered so far.
+// everything buffered so far. Given the block size, a stream's writes are copied back to back
+// into block-sized buffers (arenas), so the blocks it fills are taken without copying again.
 import { EINVAL } from '../errors'
 import { CHUNK_SIZE } from './extent'
 
@@ -18,17 +19,68 @@ export interface Block {
   data: Buffer
 }
 
+/**
+ * An Arena is a block-sized buffer a stream is copied into. Its bytes below file offset
+ * `filled` may be held by spans, blocks and cached blobs, so only those above are ever written.
+ */
+interface Arena {
+  /** the file offset of buf[0], a multiple of the block size */
+  start: number
+  buf: Buffer
+  filled: number
+}
+
 export class WriteBuffer {
   private spans: DirtyRange[] = []
   private bytes = 0
+  /** the run of back-to-back writes the last write belongs to: it tells a stream from scattered writes */
+  private readonly run = { start: 0, end: 0 }
+  private arena: Arena | undefined
 
-  /** write records a copy of data at offset; it shadows earlier writes it overlaps. */
-  write(offset: number, data: Buffer): void {
+  /**
+   * write records a copy of data at offset; it shadows earlier writes it overlaps. With a
+   * blockSize, writes continuing a stream that has filled a whole block already are copied
+   * into arenas of that size.
+   */
+  write(offset: number, data: Buffer, blockSize = 0): void {
     checkWhole('offset', offset, 0)
+    checkWhole('blockSize', blockSize, 0)
     if (data.length === 0) return
+    if (offset !== this.run.end) this.run.start = offset
+    this.run.end = offset + data.length
     const at = this.clear(offset, offset + data.length)
-    this.spans.splice(at, 0, { off: offset, data: Buffer.from(data) })
+    this.spans.splice(at, 0, ...(blockSize > 0 ? this.packed(offset, data, blockSize) : [{ off: offset, data: Buffer.from(data) }]))
     this.bytes += data.length
+  }
+
+  /** packed copies data cut at block boundaries, each piece into an arena where pack takes it, else on its own */
+  private packed(offset: number, data: Buffer, blockSize: number): DirtyRange[] {
+    const copies: DirtyRange[] = []
+    for (let pos = 0; pos < data.length; ) {
+      const off = offset + pos
+      const piece = data.subarray(pos, pos + nextMultiple(off, blockSize) - off)
+      copies.push({ off, data: this.pack(off, piece, blockSize) ?? Buffer.from(piece) })
+      pos += piece.length
+    }
+    return copies
+  }
+
+  /**
+   * pack copies piece (which crosses no block boundary) into the arena where it continues it,
+   * or into a new arena when it starts a block after a whole block of the same run; it returns
+   * the copy, or undefined for a piece to copy on its own (an arena per scattered write would
+   * hold a block of memory for a few bytes).
+   */
+  private pack(off: number, piece: Buffer, blockSize: number): Buffer | undefined {
+    let arena = this.arena
+    if (!arena || off !== arena.filled || off === arena.start + arena.buf.length) {
+      if (off % blockSize !== 0 || off - this.run.start < blockSize) return undefined
+      arena = this.arena = { start: off, buf: Buffer.allocUnsafe(blockSize), filled: off }
+    }
+    const at = off - arena.start
+    piece.copy(arena.buf, at)
+    arena.filled += piece.length
+    return arena.buf.subarray(at, at + piece.length)
   }
 
   /** read returns the dirty bytes within [offset, offset+length), one entry per contiguous run; treat them as read-only. */
@@ -143,7 +195,7 @@ function cutBlocks(spans: DirtyRange[], blockSize: number, chunkSize: number): B
   let start = 0
   let end = -1
   const seal = () => {
-    if (parts.length > 0) blocks.push({ offset: start, data: parts.length === 1 ? parts[0] : Buffer.concat(parts) })
+    if (parts.length > 0) blocks.push({ offset: start, data: ownMemory(join(parts)) })
     parts = []
   }
   for (const { off, data } of spans) {
@@ -167,10 +219,7 @@ function joinTouching(views: DirtyRange[]): DirtyRange[] {
   const joined: DirtyRange[] = []
   let group: DirtyRange[] = []
   const flush = () => {
-    if (group.length > 0) {
-      const data = group.length === 1 ? group[0].data : Buffer.concat(group.map(v => v.data))
-      joined.push({ off: group[0].off, data })
-    }
+    if (group.length > 0) joined.push({ off: group[0].off, data: join(group.map(v => v.data)) })
     group = []
   }
   for (const view of views) {
@@ -180,6 +229,27 @@ function joinTouching(views: DirtyRange[]): DirtyRange[] {
   }
   flush()
   return joined
+}
+
+/** join returns parts as one buffer: a view when they lie back to back in memory (an arena), else a copy. */
+function join(parts: Buffer[]): Buffer {
+  const first = parts[0]
+  let end = first.byteOffset
+  for (const p of parts) {
+    if (p.buffer !== first.buffer || p.byteOffset !== end) return Buffer.concat(parts)
+    end += p.length
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset)
+}
+
+/**
+ * ownMemory copies a block that is a small view of a large allocation (a partly filled arena,
+ * a piece of a large write): the block may be cached as a blob, and must not keep the rest
+ * alive. Node's small-buffer pool slabs are left alone: a copy would land in one again.
+ */
+function ownMemory(data: Buffer): Buffer {
+  const held = data.buffer.byteLength
+  return held > Buffer.poolSize && held > 2 * data.length ? Buffer.from(data) : data
 }
 
 function nextMultiple(pos: number, size: number): number {

@@ -1,9 +1,11 @@
 // The data path of open files (DESIGN §5): writes collect in the file's WriteBuffer; whole
-// blocks are sealed as they fill, everything on flush, fsync and release. Sealing writes the
-// blobs first and commits the extents, size and mtime in one transaction second, so a crash
-// leaves at most unreferenced blobs. Reads go extents -> blobs (cache, nearest pool, hash
-// verified) and then overlay what this mount has not committed yet.
-import { chunkSpans, overlay, pieces, truncate as truncateExtents, type Extent } from '../data/extent'
+// blocks are sealed in the background as they fill (a write waits only when the file holds
+// too much unsealed data), everything on flush, fsync and release, which also report a failed
+// background seal. Sealing writes the blobs first and commits the extents, size and mtime in
+// one transaction second, so a crash leaves at most unreferenced blobs. Reads go extents ->
+// blobs (cache, nearest pool, hash verified), then overlay what this mount has not committed
+// yet; sequential reads fetch the next blocks' blobs ahead.
+import { chunkSpans, overlay, pieces, truncate as truncateExtents, type Extent, type Piece } from '../data/extent'
 import type { BlobStore } from '../data/blob-store'
 import type { Block } from '../data/write-buffer'
 import { EFBIG } from '../errors'
@@ -15,6 +17,10 @@ import { transact, type Tx } from './tx'
 
 /** seal whole blocks once this many bytes are dirty, so memory stays bounded while a big file streams in */
 const SEAL_AT_BLOCKS = 4
+/** a write waits while this many SEAL_AT_BLOCKS batches are dirty or being sealed: the memory bound per open file */
+const BUFFERED_BATCHES = 3
+/** how many blocks past a sequential read have their blobs fetched ahead */
+const READ_AHEAD_BLOCKS = 2
 /** a chunk with this many extents is rewritten as whole blocks */
 const COMPACT_AT = 200
 const MAX_FILE_SIZE = 2 ** 50
@@ -22,6 +28,8 @@ const MAX_FILE_SIZE = 2 ** 50
 export class FileData {
   private readonly blockSize: number
   private readonly chunkSize: number
+  /** the most bytes an open file holds dirty or being sealed before its writes wait */
+  readonly maxBuffered: number
 
   constructor(
     private readonly store: MetaStore,
@@ -31,53 +39,109 @@ export class FileData {
   ) {
     this.blockSize = settings.blockSize
     this.chunkSize = settings.chunkSize
+    this.maxBuffered = BUFFERED_BATCHES * SEAL_AT_BLOCKS * this.blockSize
   }
 
+  /**
+   * write buffers buf (copied before the returned promise settles, so the caller may reuse it
+   * after) and starts sealing whole blocks in the background once enough are dirty. It waits
+   * only while the file's buffered bytes are over maxBuffered, so receiving writes and
+   * persisting earlier ones overlap.
+   */
   async write(file: OpenFile, offset: number, buf: Buffer): Promise<void> {
     if (offset + buf.length > MAX_FILE_SIZE) throw EFBIG(`write past ${MAX_FILE_SIZE} bytes`)
-    file.dirty.write(offset, buf)
+    await this.makeRoom(file, buf.length)
+    file.raiseSealError()
+    file.dirty.write(offset, buf, this.blockSize)
     file.size = Math.max(file.size, offset + buf.length)
     file.writtenMs = Date.now()
     if (file.dirty.dirtyBytes >= SEAL_AT_BLOCKS * this.blockSize) {
-      await file.serial(() => this.seal(file, file.dirty.takeFullBlocks(this.blockSize, this.chunkSize)))
+      this.sealInBackground(file, file.dirty.takeFullBlocks(this.blockSize, this.chunkSize))
     }
   }
 
-  /** commit seals every dirty byte of the file */
+  /** commit seals every dirty byte of the file, after every seal started before; it reports a failed background seal */
   async commit(file: OpenFile): Promise<void> {
-    await file.serial(() => this.seal(file, file.dirty.takeBlocks(this.blockSize, this.chunkSize)))
+    await this.seal(file, file.dirty.takeBlocks(this.blockSize, this.chunkSize))
+    file.raiseSealError()
   }
 
-  private async seal(file: OpenFile, blocks: Block[]): Promise<void> {
+  /**
+   * settle waits until every seal started so far has committed or failed (a failure stays for
+   * the next write or commit to report). A truncate settles first: a seal committing after it
+   * would put back the extents it cut.
+   */
+  async settle(file: OpenFile): Promise<void> {
+    await file.serial(async () => undefined)
+  }
+
+  /**
+   * makeRoom waits, oldest seal first, until incoming more bytes fit under maxBuffered. Dirty
+   * data with no whole block to seal (scattered writes) is sealed as it is when nothing else
+   * would make room; a single write larger than the bound is let in.
+   */
+  private async makeRoom(file: OpenFile, incoming: number): Promise<void> {
+    while (file.dirty.dirtyBytes + file.inflightBytes + incoming > this.maxBuffered) {
+      if (file.sealing.length === 0) {
+        if (file.dirty.isEmpty()) return
+        this.sealInBackground(file, file.dirty.takeBlocks(this.blockSize, this.chunkSize))
+      }
+      await file.sealing[0]
+    }
+  }
+
+  /** sealInBackground seals blocks without waiting; a failure is kept for the file's next write or commit */
+  private sealInBackground(file: OpenFile, blocks: Block[]): void {
     if (blocks.length === 0) return
+    const sealed = this.seal(file, blocks).catch((err: unknown) => file.sealFailed(err))
+    file.sealing.push(sealed)
+    void sealed.then(() => file.sealing.splice(file.sealing.indexOf(sealed), 1))
+  }
+
+  /**
+   * seal writes the blocks' blobs at once, overlapping earlier seals of the file, and commits
+   * their extents in its turn (file.serial), so layouts change in the order the data was taken.
+   * The blocks stay readable in file.inflight until their extents are committed.
+   */
+  private seal(file: OpenFile, blocks: Block[]): Promise<void> {
     file.inflight.push(...blocks)
-    try {
-      const ids = await Promise.all(blocks.map(b => this.blobs.put(b.data)))
-      const mtime = file.writtenMs || Date.now()
-      const layouts = await transact(this.store, 'write', async tx => {
-        const [raw] = await tx.get(this.keys.inode(file.ino))
-        if (!raw) return new Map<number, Extent[]>() // removed meanwhile: nothing to keep
-        const i = decodeInode(raw)
-        const layouts = new Map<number, Extent[]>()
-        for (const [n, b] of blocks.entries()) {
-          for (const span of chunkSpans(b.offset, b.data.length, this.chunkSize)) {
-            const extents = layouts.get(span.chunk) ?? await this.readChunk(tx, file.ino, span.chunk)
-            layouts.set(span.chunk, overlay(extents, { off: span.off, len: span.len, blob: ids[n], boff: span.pos }))
-          }
-          i.size = Math.max(i.size, b.offset + b.data.length)
+    const ids = Promise.all(blocks.map(b => this.blobs.put(b.data)))
+    // awaited in its turn below; until then a failure must not count as unhandled
+    ids.catch(() => undefined)
+    return file.serial(async () => {
+      if (blocks.length === 0) return
+      try {
+        await this.commitBlocks(file, blocks, await ids)
+      } finally {
+        file.inflight = file.inflight.filter(b => !blocks.includes(b))
+      }
+      for (const [chunk, extents] of file.chunks) {
+        if (extents.length >= COMPACT_AT) await this.compact(file, chunk)
+      }
+    })
+  }
+
+  /** commitBlocks lays the sealed blocks (blob ids[n] holds blocks[n]) over the committed layout, with size and mtime */
+  private async commitBlocks(file: OpenFile, blocks: Block[], ids: string[]): Promise<void> {
+    const mtime = file.writtenMs || Date.now()
+    const layouts = await transact(this.store, 'write', async tx => {
+      const [raw] = await tx.get(this.keys.inode(file.ino))
+      if (!raw) return new Map<number, Extent[]>() // removed meanwhile: nothing to keep
+      const i = decodeInode(raw)
+      const layouts = new Map<number, Extent[]>()
+      for (const [n, b] of blocks.entries()) {
+        for (const span of chunkSpans(b.offset, b.data.length, this.chunkSize)) {
+          const extents = layouts.get(span.chunk) ?? await this.readChunk(tx, file.ino, span.chunk)
+          layouts.set(span.chunk, overlay(extents, { off: span.off, len: span.len, blob: ids[n], boff: span.pos }))
         }
-        for (const [chunk, extents] of layouts) tx.put(this.keys.chunk(file.ino, chunk), JSON.stringify(extents))
-        i.mtimeMs = i.ctimeMs = mtime
-        tx.put(this.keys.inode(file.ino), encodeInode(i))
-        return layouts
-      })
-      for (const [chunk, extents] of layouts) file.chunks.set(chunk, extents)
-    } finally {
-      file.inflight = file.inflight.filter(b => !blocks.includes(b))
-    }
-    for (const [chunk, extents] of file.chunks) {
-      if (extents.length >= COMPACT_AT) await this.compact(file, chunk)
-    }
+        i.size = Math.max(i.size, b.offset + b.data.length)
+      }
+      for (const [chunk, extents] of layouts) tx.put(this.keys.chunk(file.ino, chunk), JSON.stringify(extents))
+      i.mtimeMs = i.ctimeMs = mtime
+      tx.put(this.keys.inode(file.ino), encodeInode(i))
+      return layouts
+    })
+    for (const [chunk, extents] of layouts) file.chunks.set(chunk, extents)
   }
 
   /**
@@ -125,19 +189,63 @@ export class FileData {
     return extents
   }
 
+  /**
+   * read returns the bytes of [offset, offset+length) this mount sees, short at the end of the
+   * file; treat the result as read-only (it may be a view of a cached blob).
+   */
   async read(file: OpenFile, offset: number, length: number): Promise<Buffer> {
     const len = Math.max(0, Math.min(length, file.size - offset))
+    const uncommitted = file.uncommitted(offset, len) // first: see OpenFile.uncommitted
+    this.readAhead(file, offset, len)
+    const parts = await this.committed(file, offset, len)
+    // one blob covers it all and nothing overlays it: hand out the blob's bytes uncopied
+    if (uncommitted.length === 0 && parts.length === 1 && parts[0].blob !== null) {
+      return this.blobs.read(parts[0].blob, parts[0].boff, len)
+    }
     const buf = Buffer.alloc(len)
-    await Promise.all(chunkSpans(offset, len, this.chunkSize).map(async span => {
-      const extents = await this.chunk(file, span.chunk)
-      await Promise.all(pieces(extents, span.off, span.len).map(async p => {
-        if (p.blob === null) return // a hole reads as zeros
-        const data = await this.blobs.read(p.blob, p.boff, p.len)
-        data.copy(buf, span.pos + (p.off - span.off))
-      }))
+    await Promise.all(parts.map(async p => {
+      if (p.blob !== null) (await this.blobs.read(p.blob, p.boff, p.len)).copy(buf, p.off - offset)
     }))
-    file.overlayDirty(offset, buf)
+    for (const r of uncommitted) r.data.copy(buf, r.off - offset)
     return buf
+  }
+
+  /** committed lists the committed pieces of [offset, offset+len), holes (blob null) included, off as a file offset */
+  private async committed(file: OpenFile, offset: number, len: number): Promise<Piece[]> {
+    const perChunk = await Promise.all(chunkSpans(offset, len, this.chunkSize).map(async span => {
+      const base = span.chunk * this.chunkSize
+      return pieces(await this.chunk(file, span.chunk), span.off, span.len).map(p => ({ ...p, off: base + p.off }))
+    }))
+    return perChunk.flat()
+  }
+
+  /**
+   * readAhead, when a read continues where the last one ended, starts fetching the blobs of the
+   * next READ_AHEAD_BLOCKS blocks into the read cache, each once, so the pool works while the
+   * kernel is served. It never holds more than that many blocks ahead of the reader.
+   */
+  private readAhead(file: OpenFile, offset: number, len: number): void {
+    const sequential = offset === file.readEnd
+    file.readEnd = offset + len
+    if (!sequential) {
+      file.readAheadEnd = 0
+      return
+    }
+    const from = Math.max(file.readEnd, file.readAheadEnd)
+    const to = Math.min(file.size, file.readEnd + READ_AHEAD_BLOCKS * this.blockSize)
+    if (from >= to) return
+    file.readAheadEnd = to
+    void this.prefetch(file, from, to - from)
+  }
+
+  private async prefetch(file: OpenFile, offset: number, len: number): Promise<void> {
+    try {
+      for (const p of await this.committed(file, offset, len)) {
+        if (p.blob !== null) this.blobs.prefetch(p.blob)
+      }
+    } catch {
+      // read-ahead is only a hint: the read that needs the layout reports the failure
+    }
   }
 
   /** truncate cuts or extends the committed layout of inode i to size, inside tx */

@@ -22,6 +22,10 @@ import {
 } from './inode'
 import { checkName, components } from './names'
 import { Handles } from './handles'
+import type { OpenFile } from './open-file'
+import { InodeCache } from './inode-cache'
+import { ObservedStore } from './observed-store'
+import { OpenMarks } from './open-marks'
 import { Keys, ROOT_INO, type Settings } from './schema'
 import { transact, type Tx } from './tx'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type StatFs } from './types'
@@ -58,6 +62,7 @@ export class Filesystem {
   private readonly dentries: LRUCache<string, number>
   private readonly locks: Locks
   private readonly xattrs: Xattrs
+  private readonly marks: OpenMarks
   private inoNext = 0
   private inoEnd = 0
   private closed = false
@@ -68,6 +73,7 @@ export class Filesystem {
     private readonly pools: PoolDriver[],
     private readonly data: FileData,
     private readonly session: { sid: string; lease: number; timer: NodeJS.Timeout },
+    private readonly inodes: InodeCache,
     opts: OpenOptions,
   ) {
     this.name = settings.name
@@ -76,6 +82,12 @@ export class Filesystem {
     this.dentries = new LRUCache({ max: 100_000, ttl: opts.entryTtlMs ?? 1000 })
     this.locks = new Locks(store, this.keys, session.sid)
     this.xattrs = new Xattrs(store, this.keys)
+    this.marks = new OpenMarks(store, this.keys, {
+      sid: session.sid,
+      lease: session.lease,
+      isOpen: ino => this.opened.file(ino) !== undefined,
+      reap: ino => this.reap(ino),
+    })
   }
 
   /** format writes the settings and the root directory of a new filesystem. */
@@ -113,9 +125,11 @@ export class Filesystem {
   }
 
   /** open mounts nothing: it reads the settings, opens the pools and starts a session. */
-  static async open(store: MetaStore, opts: OpenOptions = {}): Promise<Filesystem> {
+  static async open(backing: MetaStore, opts: OpenOptions = {}): Promise<Filesystem> {
     const name = opts.name ?? 'meridian'
     const keys = new Keys(name)
+    const inodes = new InodeCache(keys)
+    const store = new ObservedStore(backing, (ops, revision) => inodes.observe(ops, revision))
     const { kv } = await store.get(keys.setting())
     if (!kv) throw new ConfigError('name', `no filesystem '${name}' in this metadata store: run meridian format first`)
     const settings = JSON.parse(kv.value.toString()) as Settings
@@ -136,17 +150,25 @@ export class Filesystem {
     await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, startedMs: Date.now() }), lease }])
     const timer = setInterval(() => { store.keepAlive(lease).catch(() => undefined) }, (SESSION_TTL * 1000) / 4)
     timer.unref()
-    const fs = new Filesystem(store, settings, pools, data, { sid, lease, timer }, opts)
+    const fs = new Filesystem(store, settings, pools, data, { sid, lease, timer }, inodes, opts)
+    await fs.marks.watchGone()
     await fs.reapGone()
     return fs
   }
 
   // ---- reading inodes and names ----
 
+  /** inode reads inode ino in tx; what it finds (or does not) also refreshes the inode cache */
   private async inode(tx: Tx, ino: number): Promise<Inode> {
-    const [raw] = await tx.get(this.keys.inode(ino))
-    if (!raw) throw ENOENT(`inode ${ino}`)
-    return decodeInode(raw)
+    const key = this.keys.inode(ino)
+    const [raw] = await tx.get(key)
+    if (!raw) {
+      this.inodes.forget(ino)
+      throw ENOENT(`inode ${ino}`)
+    }
+    const i = decodeInode(raw)
+    this.inodes.offer(i, tx.revisionOf(key) ?? 0)
+    return i
   }
 
   private put(tx: Tx, i: Inode): void {
@@ -265,8 +287,22 @@ export class Filesystem {
     return transact(this.store, 'lookup ..', async tx => (await this.dir(tx, ino)).parent ?? ROOT_INO)
   }
 
+  /**
+   * trustAttributes lets getattr answer from inode records this mount read or wrote in the
+   * last ttlMs (the mount sets it to the kernel's attribute timeout; 0, the default: never)
+   */
+  trustAttributes(ttlMs: number): void {
+    this.inodes.trust(ttlMs)
+  }
+
   async getattr(ino: number): Promise<Attr> {
-    return transact(this.store, 'getattr', async tx => this.attr(await this.inode(tx, ino)))
+    const cached = this.inodes.get(ino)
+    if (cached) return this.attr(cached)
+    const { kv } = await this.store.get(this.keys.inode(ino))
+    if (!kv) throw ENOENT(`inode ${ino}`)
+    const i = decodeInode(kv.value)
+    this.inodes.offer(i, kv.modRevision)
+    return this.attr(i)
   }
 
   // ---- creating names ----
@@ -303,7 +339,7 @@ export class Filesystem {
         if (isDir(i)) i.mode |= S_ISGID
       }
       this.put(tx, i)
-      if (opened) this.markOpen(tx, ino)
+      if (opened) this.marks.put(tx, ino)
       tx.put(this.keys.entry(parent, name), JSON.stringify([ino, i.mode & S_IFMT]))
       dir.entries = (dir.entries ?? 0) + 1
       if (isDir(i)) dir.nlink++
@@ -311,6 +347,7 @@ export class Filesystem {
       this.put(tx, dir)
       return i
     })
+    if (opened) this.marks.committed(ino)
     this.dentries.set(`${parent}/${name}`, ino)
     return made
   }
@@ -390,10 +427,12 @@ export class Filesystem {
   private async dropName(tx: Tx, i: Inode, now: number): Promise<void> {
     i.nlink = isDir(i) ? 0 : i.nlink - 1
     i.ctimeMs = now
+    const open = this.opened.file(i.ino)
     if (i.nlink > 0) {
       this.put(tx, i)
-    } else if (this.opened.file(i.ino) || (await tx.keys(this.keys.opens(i.ino))).length > 0) {
+    } else if (open || (await this.marks.othersAfterUnlink(tx, i.ino)).length > 0) {
       // some mount has it open: it stays, nameless, until the last close anywhere
+      if (open) open.gone = true
       this.put(tx, i)
       tx.put(this.keys.gone(i.ino), this.session.sid)
     } else {
@@ -623,24 +662,32 @@ export class Filesystem {
 
   // ---- open files and data ----
 
-  /** markOpen records, bound to the session lease, that this mount has the inode open */
-  private markOpen(tx: Tx, ino: number): void {
-    tx.put(this.keys.open(ino, this.session.sid), '', this.session.lease)
+  async open(ino: number, flags: number, ctx: Identity): Promise<number> {
+    return this.openAt(ino, flags, ctx, false)
   }
 
-  async open(ino: number, flags: number, ctx: Identity): Promise<number> {
+  /**
+   * openPath opens what path names now. The inode a name led to (cached, or looked up) may lose
+   * that name to another mount's rename or unlink before the open lands: then the path is
+   * walked again, a few times at most.
+   */
+  async openPath(path: string, flags: number, ctx: Identity): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const { ino } = await this.resolve(path)
+      try {
+        return await this.openAt(ino, flags, ctx, true)
+      } catch (err) {
+        if (attempt >= LOCATE_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
+      }
+    }
+  }
+
+  /** openAt opens inode ino; named: it was reached by a name, so one without names left is ENOENT */
+  private async openAt(ino: number, flags: number, ctx: Identity, named: boolean): Promise<number> {
     const acc = flags & O_ACCMODE
     const { file, fresh } = this.opened.reserve(ino)
     try {
-      const i = await transact(this.store, 'open', async tx => {
-        const i = await this.inode(tx, ino)
-        if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
-        check(i, ctx, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
-        this.markOpen(tx, ino)
-        // rewriting the inode makes an unlink that read it before this open conflict and look again
-        this.put(tx, i)
-        return i
-      })
+      const i = await this.openInode(ino, acc, ctx, named)
       if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
         await this.truncate(ino, 0, ctx)
         i.size = 0
@@ -649,6 +696,29 @@ export class Filesystem {
     } catch (err) {
       this.opened.unreserve(file)
       throw err
+    }
+  }
+
+  /** openInode reads the inode for an open (fresh: close-to-open) and makes sure this session's open mark is committed */
+  private async openInode(ino: number, acc: number, ctx: Identity, named: boolean): Promise<Inode> {
+    for (;;) {
+      let marking = false
+      const i = await transact(this.store, 'open', async tx => {
+        const i = await this.inode(tx, ino)
+        if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
+        if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
+        check(i, ctx, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
+        marking = !this.marks.has(ino)
+        if (marking) {
+          this.marks.put(tx, ino)
+          // rewriting the inode makes an unlink that read it before this open conflict and look again
+          this.put(tx, i)
+        }
+        return i
+      })
+      if (marking) this.marks.committed(ino)
+      // a lingering mark relied on may have been released meanwhile: then write it after all
+      if (marking || this.marks.has(ino)) return i
     }
   }
 
@@ -672,6 +742,12 @@ export class Filesystem {
 
   async fsync(fh: number): Promise<void> {
     await this.data.commit(this.opened.get(fh).file)
+    await this.store.sync()
+  }
+
+  /** sync makes every metadata change committed so far durable (fsync of a directory) */
+  async sync(): Promise<void> {
+    await this.store.sync()
   }
 
   async release(fh: number): Promise<void> {
@@ -682,35 +758,34 @@ export class Filesystem {
       if (h.locked) await this.locks.flock(file.ino, fh, undefined, false)
     } finally {
       this.opened.unreserve(file)
-      if (file.handles === 0) await this.closeLast(file.ino)
+      if (file.handles === 0) await this.closeLast(file)
     }
   }
 
-  /** closeLast drops this mount's open mark, and frees the inode if it has no name and no other opener */
-  private async closeLast(ino: number): Promise<void> {
-    await transact(this.store, 'release', async tx => {
-      if (this.opened.file(ino)) return // opened again meanwhile: the mark stays
-      const mine = this.keys.open(ino, this.session.sid)
-      const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino), mine)
-      tx.delete(mine)
-      if (!gone || !raw || decodeInode(raw).nlink > 0) return
-      const others = (await tx.keys(this.keys.opens(ino))).filter(k => k !== mine)
-      if (others.length === 0) this.free(tx, ino)
+  /**
+   * closeLast: this mount's last handle on the inode closed. Its open mark lingers (open-marks.ts)
+   * unless the inode has no names left, in which case it goes now, and the inode with it if no
+   * other mount has it open.
+   */
+  private async closeLast(file: OpenFile): Promise<void> {
+    await this.marks.closed(file.ino, file.gone)
+  }
+
+  /** reap frees a nameless inode if no mount has it open any more */
+  private async reap(ino: number): Promise<void> {
+    await transact(this.store, 'reap', async tx => {
+      if (this.opened.file(ino)) return
+      const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino))
+      if (!gone) return
+      if (raw && decodeInode(raw).nlink > 0) return
+      if ((await tx.keys(this.keys.opens(ino))).length === 0) this.free(tx, ino)
     })
   }
 
   /** reapGone frees nameless inodes whose openers have all gone (their sessions ended or crashed) */
   private async reapGone(): Promise<void> {
     const goneKeys = await this.store.range(this.keys.goneAll())
-    for (const kv of goneKeys.kvs) {
-      const ino = parseInt(kv.key.toString().slice(-12), 16)
-      await transact(this.store, 'reap', async tx => {
-        const [gone, raw] = await tx.get(this.keys.gone(ino), this.keys.inode(ino))
-        if (!gone) return
-        if (raw && decodeInode(raw).nlink > 0) return
-        if ((await tx.keys(this.keys.opens(ino))).length === 0) this.free(tx, ino)
-      })
-    }
+    for (const kv of goneKeys.kvs) await this.reap(parseInt(kv.key.toString().slice(-12), 16))
   }
 
   // ---- locks ----
@@ -752,6 +827,8 @@ export class Filesystem {
     if (this.closed) return
     this.closed = true
     for (const fh of this.opened.numbers()) await this.release(fh).catch(() => undefined)
+    await this.marks.close().catch(() => undefined)
+    await this.store.sync().catch(() => undefined)
     clearInterval(this.session.timer)
     await this.store.revoke(this.session.lease).catch(() => undefined)
     for (const p of this.pools) await p.close()

@@ -27,6 +27,11 @@ export class Keys {
   setting(): string { return this.prefix + 'setting' }
   nextInode(): string { return this.prefix + 'next/inode' }
   inode(ino: number): string { return `${this.prefix}i/${hex(ino, 12)}` }
+  /** inodeOf is the inode number of an inode key, undefined for any other key */
+  inodeOf(key: string): number | undefined {
+    const head = `${this.prefix}i/`
+    return key.length === head.length + 12 && key.startsWith(head) ? parseInt(key.slice(head.length), 16) : undefined
+  }
   entries(parent: number): string { return `${this.prefix}d/${hex(parent, 12)}/` }
   entry(parent: number, name: string): string { return this.entries(parent) + name }
   chunks(ino: number): string { return `${this.prefix}c/${hex(ino, 12)}/` }

@@ -31,6 +31,11 @@ export class Tx {
     return keys.map(k => this.values.get(k) ?? null)
   }
 
+  /** revisionOf is the mod revision at which key was read (0: absent), undefined if not read */
+  revisionOf(key: string): number | undefined {
+    return this.seen.get(key)
+  }
+
   private remember(key: string, value: Buffer | null, modRevision: number): void {
     this.values.set(key, value)
     this.seen.set(key, modRevision)

@@ -72,6 +72,9 @@ export class Mount {
     if (!st.isDirectory()) throw new ConfigError('dir', `${mnt} is not a directory`)
     if (isMounted(mnt)) throw new ConfigError('dir', `${mnt} is already a mountpoint`)
 
+    const attrTimeout = opts.attrTimeout ?? DEFAULT_CACHE_TIMEOUT_S
+    // lib/fs may trust what it read or wrote for as long as the kernel trusts what we answer
+    fs.trustAttributes(attrTimeout * 1000)
     const counts: OpCounts = {}
     const fuse = new MeridianFuse(mnt, fuseOps(fs, caller, counts), {
       debug: opts.debug,
@@ -79,7 +82,7 @@ export class Mount {
       allowOther: opts.allowOther,
       fsname: `meridian:${fs.name}`,
       subtype: 'meridian',
-      attrTimeout: opts.attrTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
+      attrTimeout,
       entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
       bigWrites: opts.bigWrites,
       timeout: OP_TIMEOUT_MS,

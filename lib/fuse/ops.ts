@@ -26,8 +26,6 @@ const UTIME_NOW_MS = 2 ** 53 - 1
 const UTIME_OMIT_MS = 2 ** 53 - 2
 
 const OK: [number] = [0]
-/** how often an open starts again when the inode its path led to vanished before it landed */
-const OPEN_ATTEMPTS = 4
 
 /** errnoOf converts a failure into the negative errno fuse-native answers; unknown ones are logged. */
 export function errnoOf(err: unknown, op: string, path: string): number {
@@ -179,17 +177,7 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
       }),
 
     open: (path: string, flags: number, cb: Reply) =>
-      serve('open', path, cb, async ctx => {
-        // the inode a name led to may be replaced (another mount's rename) before the open lands
-        for (let attempt = 1; ; attempt++) {
-          const target = await ino(path)
-          try {
-            return [0, await fs.open(target, flags, ctx)]
-          } catch (err) {
-            if (attempt >= OPEN_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
-          }
-        }
-      }),
+      serve('open', path, cb, async ctx => [0, await fs.openPath(path, flags, ctx)]),
 
     // buf is libfuse's memory, valid only until we answer: copy into it before the reply
     read: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
@@ -211,6 +199,12 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
     fsync: (path: string, _datasync: number, fh: number, cb: Reply) =>
       serve('fsync', path, cb, async () => {
         await fs.fsync(fh)
+        return OK
+      }),
+
+    fsyncdir: (path: string, _datasync: number, _fh: number, cb: Reply) =>
+      serve('fsyncdir', path, cb, async () => {
+        await fs.sync()
         return OK
       }),
 

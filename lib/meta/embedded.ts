@@ -10,6 +10,7 @@
 //   state(name, value)                                        'revision', 'compacted', 'lease_seq'
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { MetaError } from '../errors'
 import { checkTxn } from './request'
@@ -73,7 +74,9 @@ export class EmbeddedStore implements MetaStore {
       // One process owns the store: the exclusive lock is taken by the first write below.
       this.db.pragma('locking_mode = EXCLUSIVE')
       this.db.pragma('journal_mode = WAL')
-      this.db.pragma('synchronous = FULL')
+      // Commits reach the WAL file at once (a crashed process loses nothing) and the disk at
+      // sync() or a checkpoint: an fsync per commit on the event loop cost every operation 0.4 ms.
+      this.db.pragma('synchronous = NORMAL')
       this.db.exec(SCHEMA)
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
@@ -313,6 +316,23 @@ export class EmbeddedStore implements MetaStore {
   private compactTo(revision: number): void {
     this.stmt.forget.run(revision)
     this.stmt.setState.run(revision, 'compacted')
+  }
+
+  async sync(): Promise<void> {
+    this.live()
+    if (this.path === ':memory:') return
+    // fsync of the WAL from libuv's thread pool: every frame written so far is durable, and
+    // frames a checkpoint already moved are in the database file, which SQLite synced then.
+    const wal = await open(`${this.path}-wal`, 'r+').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined // no WAL: everything is in the database file
+      throw err
+    })
+    if (!wal) return
+    try {
+      await wal.sync()
+    } finally {
+      await wal.close()
+    }
   }
 
   async close(): Promise<void> {

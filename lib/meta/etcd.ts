@@ -165,6 +165,9 @@ export class EtcdStore implements MetaStore {
     await this.call(o => this.client.leaseClient.leaseRevoke({ ID: String(lease) }, o))
   }
 
+  /** sync has nothing to do: etcd acknowledges a commit once a quorum has it on disk */
+  async sync(): Promise<void> {}
+
   async compact(revision: number): Promise<void> {
     await this.call(o => this.client.kv.compact({ revision: String(revision), physical: true }, o))
   }

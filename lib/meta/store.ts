@@ -102,6 +102,11 @@ export interface MetaStore {
   keepAlive(lease: number): Promise<void>
   /** revoke ends a lease and deletes the keys bound to it */
   revoke(lease: number): Promise<void>
+  /**
+   * sync makes every transaction committed so far durable. An engine may acknowledge commits
+   * before they reach the disk (POSIX asks for durability only at fsync); etcd's always have.
+   */
+  sync(): Promise<void>
   /** compact forgets history before revision; watches from before it fail with ECOMPACTED */
   compact(revision: number): Promise<void>
   /** close releases the engine; idempotent */

@@ -1,0 +1,53 @@
+// The inode records this mount read or wrote lately, trusted for as long as the kernel trusts
+// attributes (the mount's attribute timeout): a stat right after a create, a write's commit or
+// another stat costs no store read. Each entry carries the mod revision of its record, so an
+// older read never replaces a newer record. Other mounts' changes show after at most the
+// timeout, as with the kernel's own attribute cache; nothing is kept until trust() is called.
+import { LRUCache } from 'lru-cache'
+import { toBuffer, type Op } from '../meta/store'
+import { decodeInode, type Inode } from './inode'
+import type { Keys } from './schema'
+
+interface Entry {
+  inode: Inode
+  rev: number
+}
+
+export class InodeCache {
+  private entries: LRUCache<number, Entry> | undefined
+
+  constructor(private readonly keys: Keys) {}
+
+  /** trust keeps records for ttlMs from now on (0: keep none); what was kept is dropped */
+  trust(ttlMs: number): void {
+    this.entries = ttlMs > 0 ? new LRUCache({ max: 100_000, ttl: ttlMs }) : undefined
+  }
+
+  /** get returns the cached record (shared: do not change it) */
+  get(ino: number): Inode | undefined {
+    return this.entries?.get(ino)?.inode
+  }
+
+  /** offer caches a record read or written at revision rev, unless a newer one is cached */
+  offer(inode: Inode, rev: number): void {
+    const have = this.entries?.get(inode.ino)
+    if (!have || have.rev <= rev) this.entries?.set(inode.ino, { inode, rev })
+  }
+
+  /** forget drops inode ino (it was found missing) */
+  forget(ino: number): void {
+    this.entries?.delete(ino)
+  }
+
+  /** observe follows a committed transaction of this mount */
+  observe(ops: Op[], revision: number): void {
+    if (!this.entries) return
+    for (const op of ops) {
+      if (op.type !== 'put' && op.type !== 'delete') continue
+      const ino = this.keys.inodeOf(op.key.toString())
+      if (ino === undefined) continue
+      if (op.type === 'put') this.offer(decodeInode(toBuffer(op.value)), revision)
+      else this.forget(ino)
+    }
+  }
+}
