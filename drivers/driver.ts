@@ -25,8 +25,13 @@ export interface PoolDriver {
   /** driver names the implementation ('local', 's3', ...) */
   readonly driver: string
   readonly capabilities: DriverCapabilities
-  /** put stores a blob; idempotent: putting an id that exists succeeds and changes nothing */
+  /**
+   * put stores a blob, readable (whole, never torn) once it resolves; idempotent: putting an id
+   * that exists succeeds and changes nothing. It may be durable only after the next sync().
+   */
   put(id: string, data: Buffer): Promise<void>
+  /** sync makes every blob put so far durable (a driver whose puts are durable at once does nothing) */
+  sync(): Promise<void>
   /** get returns a blob or a byte range of it; rejects with code ENOENT when absent */
   get(id: string, range?: ByteRange): Promise<Buffer>
   /** has tells whether the pool holds a blob */

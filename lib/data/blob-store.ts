@@ -90,6 +90,17 @@ export class BlobStore {
     this.fetch(id).catch(() => undefined)
   }
 
+  /** sync makes every blob this store put durable in its pools (pools may acknowledge puts before they reach the disk) */
+  async sync(): Promise<void> {
+    this.checkOpen()
+    const failed = (await Promise.allSettled(this.pools.map(p => p.driver.sync()))).flatMap((r, n) => {
+      if (r.status === 'fulfilled') return []
+      this.log('sync failed', { pool: this.pools[n].name, err: r.reason })
+      return [this.pools[n].name]
+    })
+    if (failed.length > 0) throw EIO(`pools ${failed.join(', ')} could not make their blobs durable`)
+  }
+
   /** has tells whether any pool holds blob id (pools only: the cache proves nothing about durability). */
   async has(id: string): Promise<boolean> {
     this.checkOpen()

@@ -7,6 +7,7 @@
 // yet; sequential reads fetch the next blocks' blobs ahead.
 import { chunkSpans, overlay, pieces, truncate as truncateExtents, type Extent, type Piece } from '../data/extent'
 import type { BlobStore } from '../data/blob-store'
+import type { InodeCache } from './inode-cache'
 import type { Block } from '../data/write-buffer'
 import { EFBIG } from '../errors'
 import type { MetaStore } from '../meta/store'
@@ -35,6 +36,7 @@ export class FileData {
     private readonly store: MetaStore,
     private readonly keys: Keys,
     private readonly blobs: BlobStore,
+    private readonly inodes: InodeCache,
     settings: Settings,
   ) {
     this.blockSize = settings.blockSize
@@ -64,6 +66,11 @@ export class FileData {
   async commit(file: OpenFile): Promise<void> {
     await this.seal(file, file.dirty.takeBlocks(this.blockSize, this.chunkSize))
     file.raiseSealError()
+  }
+
+  /** sync makes every blob sealed so far durable in its pools */
+  async sync(): Promise<void> {
+    await this.blobs.sync()
   }
 
   /**
@@ -121,18 +128,31 @@ export class FileData {
     })
   }
 
-  /** commitBlocks lays the sealed blocks (blob ids[n] holds blocks[n]) over the committed layout, with size and mtime */
+  /**
+   * commitBlocks lays the sealed blocks (blob ids[n] holds blocks[n]) over the committed layout,
+   * with size and mtime. One read at most: the inode may come from the cache (guarded by its
+   * revision), and chunks at or past its size hold nothing (truncate removes them, and every
+   * write that makes one also grows the size), so only the others are read, together.
+   */
   private async commitBlocks(file: OpenFile, blocks: Block[], ids: string[]): Promise<void> {
     const mtime = file.writtenMs || Date.now()
+    const spans = blocks.map(b => chunkSpans(b.offset, b.data.length, this.chunkSize))
     const layouts = await transact(this.store, 'write', async tx => {
-      const [raw] = await tx.get(this.keys.inode(file.ino))
-      if (!raw) return new Map<number, Extent[]>() // removed meanwhile: nothing to keep
-      const i = decodeInode(raw)
-      const layouts = new Map<number, Extent[]>()
+      let i: Inode
+      try {
+        i = await this.inodes.readAssuming(tx, file.ino)
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') return new Map<number, Extent[]>() // removed meanwhile: nothing to keep
+        throw err
+      }
+      const touched = [...new Set(spans.flat().map(span => span.chunk))]
+      const stored = touched.filter(chunk => chunk * this.chunkSize < i.size)
+      const raws = stored.length > 0 ? await tx.get(...stored.map(chunk => this.keys.chunk(file.ino, chunk))) : []
+      const layouts = new Map<number, Extent[]>(touched.map(chunk => [chunk, []]))
+      stored.forEach((chunk, n) => { if (raws[n]) layouts.set(chunk, JSON.parse(raws[n].toString()) as Extent[]) })
       for (const [n, b] of blocks.entries()) {
-        for (const span of chunkSpans(b.offset, b.data.length, this.chunkSize)) {
-          const extents = layouts.get(span.chunk) ?? await this.readChunk(tx, file.ino, span.chunk)
-          layouts.set(span.chunk, overlay(extents, { off: span.off, len: span.len, blob: ids[n], boff: span.pos }))
+        for (const span of spans[n]) {
+          layouts.set(span.chunk, overlay(layouts.get(span.chunk)!, { off: span.off, len: span.len, blob: ids[n], boff: span.pos }))
         }
         i.size = Math.max(i.size, b.offset + b.data.length)
       }

@@ -21,6 +21,7 @@ import {
   toAttr, type Inode,
 } from './inode'
 import { checkName, components } from './names'
+import { log } from '../log'
 import { Handles } from './handles'
 import type { OpenFile } from './open-file'
 import { InodeCache } from './inode-cache'
@@ -33,6 +34,11 @@ import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type St
 const INODE_BATCH = 1000
 const MAX_INO = 2 ** 32 - 1 // fuse-native carries st_ino in 32 bits
 const SESSION_TTL = 20
+/**
+ * how often what was committed is made durable without an fsync (as ext4's default commit
+ * interval): blobs are written to the pools at once but fsynced in batches (DESIGN §5 in docs/filesystem.md)
+ */
+const WRITEBACK_MS = 5000
 /** how often a path walk starts again when what a name led to vanished under it */
 const LOCATE_ATTEMPTS = 4
 const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
@@ -63,6 +69,9 @@ export class Filesystem {
   private readonly locks: Locks
   private readonly xattrs: Xattrs
   private readonly marks: OpenMarks
+  private readonly writeback = setInterval(() => {
+    this.sync().catch((err: unknown) => log.warn({ err }, 'writeback: making committed changes durable failed; trying again'))
+  }, WRITEBACK_MS)
   private inoNext = 0
   private inoEnd = 0
   private closed = false
@@ -81,7 +90,7 @@ export class Filesystem {
     this.identity = opts.identity ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
     this.dentries = new LRUCache({ max: 100_000, ttl: opts.entryTtlMs ?? 1000 })
     this.locks = new Locks(store, this.keys, session.sid)
-    this.xattrs = new Xattrs(store, this.keys)
+    this.xattrs = new Xattrs(store, this.keys, inodes)
     this.marks = new OpenMarks(store, this.keys, {
       sid: session.sid,
       lease: session.lease,
@@ -144,13 +153,14 @@ export class Filesystem {
       Object.keys(settings.pools).map((n, i) => ({ name: n, driver: pools[i] })),
       { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }) },
     )
-    const data = new FileData(store, keys, blobs, settings)
+    const data = new FileData(store, keys, blobs, inodes, settings)
     const sid = randomUUID()
     const lease = await store.grant(SESSION_TTL)
     await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, startedMs: Date.now() }), lease }])
     const timer = setInterval(() => { store.keepAlive(lease).catch(() => undefined) }, (SESSION_TTL * 1000) / 4)
     timer.unref()
     const fs = new Filesystem(store, settings, pools, data, { sid, lease, timer }, inodes, opts)
+    fs.writeback.unref()
     await fs.marks.watchGone()
     await fs.reapGone()
     return fs
@@ -158,17 +168,8 @@ export class Filesystem {
 
   // ---- reading inodes and names ----
 
-  /** inode reads inode ino in tx; what it finds (or does not) also refreshes the inode cache */
   private async inode(tx: Tx, ino: number): Promise<Inode> {
-    const key = this.keys.inode(ino)
-    const [raw] = await tx.get(key)
-    if (!raw) {
-      this.inodes.forget(ino)
-      throw ENOENT(`inode ${ino}`)
-    }
-    const i = decodeInode(raw)
-    this.inodes.offer(i, tx.revisionOf(key) ?? 0)
-    return i
+    return this.inodes.read(tx, ino)
   }
 
   private put(tx: Tx, i: Inode): void {
@@ -184,10 +185,27 @@ export class Filesystem {
   /** entry reads a directory entry: the parent (checked to be a directory) and the child ino, or 0 */
   private async entry(tx: Tx, parent: number, name: string): Promise<{ dir: Inode; child: number }> {
     const [rawDir, rawEntry] = await tx.get(this.keys.inode(parent), this.keys.entry(parent, name))
-    if (!rawDir) throw ENOENT(`inode ${parent}`)
+    if (!rawDir) {
+      this.inodes.forget(parent)
+      throw ENOENT(`inode ${parent}`)
+    }
     const dir = decodeInode(rawDir)
+    this.inodes.offer(dir, tx.revisionOf(this.keys.inode(parent)) ?? 0)
     if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
     return { dir, child: rawEntry ? (JSON.parse(rawEntry.toString()) as [number, number])[0] : 0 }
+  }
+
+  /**
+   * newEntry is entry for a name about to be made. With the parent cached, a first attempt
+   * reads nothing: it takes the cached parent and assumes the name absent (the kernel has just
+   * looked it up); a wrong guess fails the commit, and the next attempt reads.
+   */
+  private async newEntry(tx: Tx, parent: number, name: string): Promise<{ dir: Inode; child: number }> {
+    const dir = this.inodes.assume(tx, parent)
+    if (!dir) return this.entry(tx, parent, name)
+    if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
+    tx.assume(this.keys.entry(parent, name), null, 0)
+    return { dir, child: 0 }
   }
 
   private attr(i: Inode): Attr {
@@ -327,7 +345,7 @@ export class Filesystem {
     checkName(name)
     const ino = await this.allocIno()
     const made = await transact(this.store, 'create', async tx => {
-      const { dir, child } = await this.entry(tx, parent, name)
+      const { dir, child } = await this.newEntry(tx, parent, name)
       check(dir, ctx, W | X, name)
       if (child) throw EEXIST(name)
       if (dir.nlink === 0) throw ENOENT(`directory ${parent} was removed`)
@@ -353,7 +371,7 @@ export class Filesystem {
   }
 
   private fresh(ino: number, mode: number, ctx: Identity, now: number): Inode {
-    return { ino, mode, uid: ctx.uid, gid: ctx.gid, nlink: 1, size: 0, rdev: 0, atimeMs: now, mtimeMs: now, ctimeMs: now }
+    return { ino, mode, uid: ctx.uid, gid: ctx.gid, nlink: 1, size: 0, rdev: 0, atimeMs: now, mtimeMs: now, ctimeMs: now, xattrs: 0 }
   }
 
   async mkdir(parent: number, name: string, mode: number, ctx: Identity): Promise<Attr> {
@@ -742,11 +760,15 @@ export class Filesystem {
 
   async fsync(fh: number): Promise<void> {
     await this.data.commit(this.opened.get(fh).file)
-    await this.store.sync()
+    await this.sync()
   }
 
-  /** sync makes every metadata change committed so far durable (fsync of a directory) */
+  /**
+   * sync makes everything committed so far durable: the blobs first, then the metadata that
+   * refers to them (fsync of a directory, and the writeback timer)
+   */
   async sync(): Promise<void> {
+    await this.data.sync()
     await this.store.sync()
   }
 
@@ -828,7 +850,8 @@ export class Filesystem {
     this.closed = true
     for (const fh of this.opened.numbers()) await this.release(fh).catch(() => undefined)
     await this.marks.close().catch(() => undefined)
-    await this.store.sync().catch(() => undefined)
+    clearInterval(this.writeback)
+    await this.sync().catch((err: unknown) => log.warn({ err }, 'close: making committed changes durable failed'))
     clearInterval(this.session.timer)
     await this.store.revoke(this.session.lease).catch(() => undefined)
     for (const p of this.pools) await p.close()

@@ -4,9 +4,11 @@
 // older read never replaces a newer record. Other mounts' changes show after at most the
 // timeout, as with the kernel's own attribute cache; nothing is kept until trust() is called.
 import { LRUCache } from 'lru-cache'
+import { ENOENT } from '../errors'
 import { toBuffer, type Op } from '../meta/store'
-import { decodeInode, type Inode } from './inode'
+import { decodeInode, encodeInode, type Inode } from './inode'
 import type { Keys } from './schema'
+import type { Tx } from './tx'
 
 interface Entry {
   inode: Inode
@@ -28,10 +30,41 @@ export class InodeCache {
     return this.entries?.get(ino)?.inode
   }
 
-  /** offer caches a record read or written at revision rev, unless a newer one is cached */
+  /** read reads inode ino in tx (ENOENT when absent); what it finds, or does not, refreshes the cache */
+  async read(tx: Tx, ino: number): Promise<Inode> {
+    const key = this.keys.inode(ino)
+    const [raw] = await tx.get(key)
+    if (!raw) {
+      this.forget(ino)
+      throw ENOENT(`inode ${ino}`)
+    }
+    const i = decodeInode(raw)
+    this.offer(i, tx.revisionOf(key) ?? 0)
+    return i
+  }
+
+  /**
+   * readAssuming is read, except that on a transaction's first attempt a cached record is taken
+   * as read at the revision it was cached at: no round trip, and the commit still fails if the
+   * record changed since. Returns a copy the caller may change.
+   */
+  async readAssuming(tx: Tx, ino: number): Promise<Inode> {
+    return this.assume(tx, ino) ?? this.read(tx, ino)
+  }
+
+  /** assume is readAssuming without the read: undefined when it would have to ask the store */
+  assume(tx: Tx, ino: number): Inode | undefined {
+    const have = tx.attempt === 0 ? this.entries?.get(ino) : undefined
+    if (!have) return undefined
+    tx.assume(this.keys.inode(ino), encodeInode(have.inode), have.rev)
+    return { ...have.inode }
+  }
+
+  /** offer caches (a copy of) a record read or written at revision rev, unless a newer one is cached */
   offer(inode: Inode, rev: number): void {
     const have = this.entries?.get(inode.ino)
-    if (!have || have.rev <= rev) this.entries?.set(inode.ino, { inode, rev })
+    // a copy: the caller may go on to change its record for a write
+    if (!have || have.rev <= rev) this.entries?.set(inode.ino, { inode: { ...inode }, rev })
   }
 
   /** forget drops inode ino (it was found missing) */

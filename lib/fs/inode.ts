@@ -31,6 +31,8 @@ export interface Inode {
   entries?: number
   /** symlinks: the target */
   target?: string
+  /** how many extended attributes it has; absent on inodes made before it was counted (then unknown) */
+  xattrs?: number
 }
 
 export const isDir = (i: Inode) => (i.mode & S_IFMT) === S_IFDIR

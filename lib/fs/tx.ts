@@ -13,7 +13,11 @@ export class Tx {
   private readonly writes = new Map<string, Op>()
   private readonly prefixDeletes: Op[] = []
 
-  constructor(private readonly store: MetaStore) {}
+  /**
+   * @param attempt how many earlier runs of this operation conflicted: a cached value may be
+   *   assumed on the first run only (a conflict says the cache was stale)
+   */
+  constructor(private readonly store: MetaStore, readonly attempt = 0) {}
 
   /** get reads keys in one round trip (each key once per transaction); null when absent */
   async get(...keys: string[]): Promise<Array<Buffer | null>> {
@@ -29,6 +33,14 @@ export class Tx {
       })
     }
     return keys.map(k => this.values.get(k) ?? null)
+  }
+
+  /**
+   * assume treats key as read with value at modRevision (0: absent) without asking the store:
+   * the commit is guarded on it as on a read, so a wrong guess only makes the operation run again
+   */
+  assume(key: string, value: Buffer | null, modRevision: number): void {
+    if (!this.values.has(key)) this.remember(key, value, modRevision)
   }
 
   /** revisionOf is the mod revision at which key was read (0: absent), undefined if not read */
@@ -84,7 +96,7 @@ export class Tx {
 export async function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let delay = 1
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const tx = new Tx(store)
+    const tx = new Tx(store, attempt)
     const result = await fn(tx)
     if (tx.empty || await tx.commit()) return result
     await sleep(delay * Math.random())

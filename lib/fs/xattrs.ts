@@ -1,19 +1,22 @@
 // Extended attributes: one key per attribute under the inode (fs/<name>/x/<ino>/<attr>).
 // Limits as Linux: names up to 255 bytes (ERANGE), values up to 64 KiB (E2BIG); the user.*
-// namespace only on regular files and directories, trusted.* only for root.
+// namespace only on regular files and directories, trusted.* only for root. The inode counts its
+// attributes, so that the kernel's getxattr("security.capability") before every write is
+// answered from the inode cache when there are none.
 import { E2BIG, EEXIST, ENODATA, ENOENT, ENOTSUP, EPERM, ERANGE } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { check, W } from './access'
-import { decodeInode, encodeInode, isDir, isReg, type Inode } from './inode'
+import { encodeInode, isDir, isReg, type Inode } from './inode'
+import type { InodeCache } from './inode-cache'
 import type { Keys } from './schema'
-import { transact, type Tx } from './tx'
+import { transact, Tx } from './tx'
 import { XATTR_CREATE, XATTR_REPLACE, type Identity } from './types'
 
 const XATTR_NAME_MAX = 255
 const XATTR_SIZE_MAX = 65536
 
 export class Xattrs {
-  constructor(private readonly store: MetaStore, private readonly keys: Keys) {}
+  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly inodes: InodeCache) {}
 
   /** set writes one attribute and touches the inode's ctime */
   async set(ino: number, name: string, value: Buffer, flags: number, ctx: Identity): Promise<void> {
@@ -26,19 +29,19 @@ export class Xattrs {
       if (flags & XATTR_CREATE && old) throw EEXIST(name)
       if (flags & XATTR_REPLACE && !old) throw ENODATA(name)
       tx.put(this.keys.xattr(ino, name), value)
+      if (!old && i.xattrs !== undefined) i.xattrs++
       this.touch(tx, i)
     })
   }
 
-  /** get reads one attribute */
+  /** get reads one attribute (in one round trip; none when the cached inode has no attributes) */
   async get(ino: number, name: string): Promise<Buffer> {
     checkName(name)
-    return transact(this.store, 'getxattr', async tx => {
-      await this.inode(tx, ino)
-      const [v] = await tx.get(this.keys.xattr(ino, name))
-      if (!v) throw ENODATA(name)
-      return v
-    })
+    if (this.inodes.get(ino)?.xattrs === 0) throw ENODATA(name)
+    const [i, v] = await new Tx(this.store).get(this.keys.inode(ino), this.keys.xattr(ino, name))
+    if (!i) throw ENOENT(`inode ${ino}`)
+    if (!v) throw ENODATA(name)
+    return v
   }
 
   /** list names the inode's attributes */
@@ -58,14 +61,13 @@ export class Xattrs {
       const [old] = await tx.get(this.keys.xattr(ino, name))
       if (!old) throw ENODATA(name)
       tx.delete(this.keys.xattr(ino, name))
+      if (i.xattrs !== undefined) i.xattrs--
       this.touch(tx, i)
     })
   }
 
   private async inode(tx: Tx, ino: number): Promise<Inode> {
-    const [raw] = await tx.get(this.keys.inode(ino))
-    if (!raw) throw ENOENT(`inode ${ino}`)
-    return decodeInode(raw)
+    return this.inodes.read(tx, ino)
   }
 
   private touch(tx: Tx, i: Inode): void {
