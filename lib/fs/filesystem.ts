@@ -196,15 +196,17 @@ export class Filesystem {
   }
 
   /**
-   * newEntry is entry for a name about to be made. With the parent cached, a first attempt
-   * reads nothing: it takes the cached parent and assumes the name absent (the kernel has just
-   * looked it up); a wrong guess fails the commit, and the next attempt reads.
+   * newEntry is entry for a name about to be made. With the parent cached it reads nothing: it
+   * takes the cached parent and assumes the name absent (the kernel has just looked it up),
+   * unless a conflicting run before assumed so already; a wrong guess fails the commit, and
+   * the next run reads.
    */
   private async newEntry(tx: Tx, parent: number, name: string): Promise<{ dir: Inode; child: number }> {
-    const dir = this.inodes.assume(tx, parent)
+    const key = this.keys.entry(parent, name)
+    const dir = tx.guardedBefore(key) === undefined ? this.inodes.assume(tx, parent) : undefined
     if (!dir) return this.entry(tx, parent, name)
     if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
-    tx.assume(this.keys.entry(parent, name), null, 0)
+    tx.assume(key, null, 0)
     return { dir, child: 0 }
   }
 
@@ -220,14 +222,23 @@ export class Filesystem {
   }
 
   private async lookupIno(parent: number, name: string, ctx: Identity): Promise<number> {
-    if (Buffer.byteLength(name) > 255) throw ENOENT(name)
+    const ino = await this.findIno(parent, name, ctx)
+    if (!ino) throw ENOENT(name)
+    return ino
+  }
+
+  /**
+   * findIno is lookupIno, but answers 0 for a name missing from a directory the store still
+   * has (ENOENT means the directory itself is gone)
+   */
+  private async findIno(parent: number, name: string, ctx: Identity): Promise<number> {
+    if (Buffer.byteLength(name) > 255) return 0
     const cached = this.dentries.get(`${parent}/${name}`)
     if (cached !== undefined) return cached
     return transact(this.store, 'lookup', async tx => {
       const { dir, child } = await this.entry(tx, parent, name)
       check(dir, ctx, X, name)
-      if (!child) throw ENOENT(name)
-      this.dentries.set(`${parent}/${name}`, child)
+      if (child) this.dentries.set(`${parent}/${name}`, child)
       return child
     })
   }
@@ -249,35 +260,41 @@ export class Filesystem {
    * locate walks names and reads the inode they lead to. Another mount may remove or replace
    * what a name led to while we walk (or while a name sits in our cache): an ENOENT for an
    * inode that a name led to, rather than for a missing name, forgets the names used and walks
-   * again through the store, a few times at most.
+   * again through the store, a few times at most. A name missing from a directory the store
+   * still has is believed at once: the lookup that missed it read that directory afresh.
    */
   private async locate(names: string[], ctx: Identity): Promise<Attr> {
     for (let attempt = 1; ; attempt++) {
       const cached: string[] = []
-      const retry = async (err: unknown, vanished: boolean): Promise<void> => {
+      // vanished: the inode the names led to is gone (a rename over it, say): always walk again
+      const retry = (err: unknown, vanished: boolean): void => {
         if (attempt >= LOCATE_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
-        if (!vanished && !(await this.forgetStale(cached))) throw err
+        if (!vanished && cached.length === 0) throw err
         for (const key of cached) this.dentries.delete(key)
       }
       let ino: number
       try {
         ino = await this.walk(names, ctx, cached)
       } catch (err) {
-        await retry(err, false)
+        retry(err, false)
         continue
       }
+      if (!ino) throw ENOENT(names.join('/'))
       try {
         const attr = await this.getattr(ino)
         // a cached name may lead to an inode that lost its names but is still open somewhere
         if (attr.nlink > 0 || cached.length === 0) return attr
         throw ENOENT(`inode ${ino} has no names left`)
       } catch (err) {
-        await retry(err, true)
+        retry(err, true)
       }
     }
   }
 
-  /** walk follows names from the root; the dentry-cache keys it used are pushed onto cached */
+  /**
+   * walk follows names from the root, the dentry-cache keys it used pushed onto cached; 0 when
+   * a name is missing from its (live) directory
+   */
   private async walk(names: string[], ctx: Identity, cached: string[]): Promise<number> {
     let ino = ROOT_INO
     for (const name of names) {
@@ -287,18 +304,10 @@ export class Filesystem {
       }
       const key = `${ino}/${name}`
       if (this.dentries.has(key)) cached.push(key)
-      ino = await this.lookupIno(ino, name, ctx)
+      ino = await this.findIno(ino, name, ctx)
+      if (!ino) return 0
     }
     return ino
-  }
-
-  /**
-   * forgetStale tells whether the deepest name a failed walk took from the cache leads to an
-   * inode that is gone (one read; a missing name in a live directory costs no more)
-   */
-  private async forgetStale(cached: string[]): Promise<boolean> {
-    const ino = cached.length > 0 ? this.dentries.get(cached[cached.length - 1]) : undefined
-    return ino !== undefined && (await this.store.get(this.keys.inode(ino))).kv === null
   }
 
   private async parentOf(ino: number): Promise<number> {

@@ -44,9 +44,10 @@ export class InodeCache {
   }
 
   /**
-   * readAssuming is read, except that on a transaction's first attempt a cached record is taken
-   * as read at the revision it was cached at: no round trip, and the commit still fails if the
-   * record changed since. Returns a copy the caller may change.
+   * readAssuming is read, except that a cached record is taken as read at the revision it was
+   * cached at: no round trip, and the commit still fails if the record changed since. After a
+   * conflict, only a record newer than the one the conflicting run guarded is taken (this
+   * mount's own commits refresh the cache; other mounts' do not). Returns a copy the caller may change.
    */
   async readAssuming(tx: Tx, ino: number): Promise<Inode> {
     return this.assume(tx, ino) ?? this.read(tx, ino)
@@ -54,9 +55,11 @@ export class InodeCache {
 
   /** assume is readAssuming without the read: undefined when it would have to ask the store */
   assume(tx: Tx, ino: number): Inode | undefined {
-    const have = tx.attempt === 0 ? this.entries?.get(ino) : undefined
-    if (!have) return undefined
-    tx.assume(this.keys.inode(ino), encodeInode(have.inode), have.rev)
+    const key = this.keys.inode(ino)
+    const have = this.entries?.get(ino)
+    const before = tx.guardedBefore(key)
+    if (!have || (before !== undefined && have.rev <= before)) return undefined
+    tx.assume(key, encodeInode(have.inode), have.rev)
     return { ...have.inode }
   }
 

@@ -14,10 +14,18 @@ export class Tx {
   private readonly prefixDeletes: Op[] = []
 
   /**
-   * @param attempt how many earlier runs of this operation conflicted: a cached value may be
-   *   assumed on the first run only (a conflict says the cache was stale)
+   * @param previous the run of this operation that conflicted just before, if any: what it
+   *   guarded tells which cached values proved stale
    */
-  constructor(private readonly store: MetaStore, readonly attempt = 0) {}
+  constructor(private readonly store: MetaStore, private readonly previous?: Tx) {}
+
+  /**
+   * guardedBefore is the mod revision the conflicting run before this one guarded key with
+   * (read or assumed), undefined when there was none or it did not touch key
+   */
+  guardedBefore(key: string): number | undefined {
+    return this.previous?.seen.get(key)
+  }
 
   /** get reads keys in one round trip (each key once per transaction); null when absent */
   async get(...keys: string[]): Promise<Array<Buffer | null>> {
@@ -95,10 +103,12 @@ export class Tx {
  */
 export async function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let delay = 1
+  let previous: Tx | undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const tx = new Tx(store, attempt)
+    const tx: Tx = new Tx(store, previous)
     const result = await fn(tx)
     if (tx.empty || await tx.commit()) return result
+    previous = tx
     await sleep(delay * Math.random())
     delay = Math.min(delay * 2, 100)
   }
