@@ -1,6 +1,6 @@
 import t from 'tap'
 import { isBlobId } from '../drivers/driver'
-import { blobId, matches } from '../lib/data/blob-id'
+import { blobId, holds, idOf } from '../lib/data/blob-id'
 
 t.test('blobId is sha256- and the lowercase hex digest', async t => {
   const id = blobId(Buffer.from('abc'))
@@ -9,9 +9,16 @@ t.test('blobId is sha256- and the lowercase hex digest', async t => {
   t.ok(isBlobId(blobId(Buffer.alloc(0))))
 })
 
-t.test('matches checks content against its id', async t => {
+t.test('idOf agrees with blobId on small and large data', async t => {
+  for (const data of [Buffer.from('abc'), Buffer.alloc(4 * 1024 * 1024, 7)]) t.equal(await idOf(data), blobId(data))
+})
+
+t.test('holds checks content against its id', async t => {
   const id = blobId(Buffer.from('abc'))
-  t.ok(matches(id, Buffer.from('abc')))
-  t.notOk(matches(id, Buffer.from('abd')))
-  t.notOk(matches('sha256-nonsense', Buffer.from('abc')))
+  t.ok(await holds(id, Buffer.from('abc')))
+  t.notOk(await holds(id, Buffer.from('abd')))
+  t.notOk(await holds('sha256-nonsense', Buffer.from('abc')))
+  const big = Buffer.alloc(1024 * 1024, 1)
+  t.ok(await holds(blobId(big), big))
+  t.notOk(await holds(id, big))
 })

@@ -4,7 +4,7 @@
 // logged and listed in badCopies for the replicator to repair, and the next pool is tried.
 import type { PoolDriver } from '../../drivers/driver'
 import { ConfigError, EIO, toErrno } from '../errors'
-import { blobId, matches } from './blob-id'
+import { holds, idOf } from './blob-id'
 import type { ReadCache } from './read-cache'
 
 export interface Pool {
@@ -51,7 +51,7 @@ export class BlobStore {
   /** put stores data in `copies` pools and returns its id; data must not change afterwards (it is cached). */
   async put(data: Buffer): Promise<string> {
     this.checkOpen()
-    const id = blobId(data)
+    const id = await idOf(data)
     let next = 0
     // one writer per required copy, in parallel; a writer whose pool fails moves on to the next untried pool
     const writeOne = async (): Promise<boolean> => {
@@ -140,7 +140,7 @@ export class BlobStore {
         else this.log('get failed', { pool: pool.name, id, err })
         continue
       }
-      if (!matches(id, data)) {
+      if (!(await holds(id, data))) {
         this.reportBadCopy({ pool: pool.name, id, problem: 'corrupt' })
         continue
       }

@@ -1,6 +1,6 @@
 // The data path: blob ids, chunk layouts, the read cache, the blob store over pools and the
 // per-file write buffer.
-export { blobId, matches } from './blob-id'
+export { blobId, holds, idOf } from './blob-id'
 export { CHUNK_SIZE, blobsOf, chunkSpans, overlay, pieces, truncate, type ChunkSpan, type Extent, type Piece } from './extent'
 export { READ_CACHE_BYTES, ReadCache, type ReadCacheOptions } from './read-cache'
 export { BlobStore, type BadCopy, type BlobStoreOptions, type Log, type Pool } from './blob-store'

@@ -755,6 +755,7 @@ export class Filesystem {
     return this.data.read(h.file, offset, length)
   }
 
+  /** write buffers buf at offset (O_APPEND: at the end); buf is copied before the returned promise settles */
   async write(fh: number, offset: number, buf: Buffer): Promise<number> {
     const h = this.opened.get(fh)
     if ((h.flags & O_ACCMODE) === 0) throw EBADF('not open for writing')

@@ -186,9 +186,9 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
         return [data.copy(buf, 0, 0, Math.min(data.length, length))]
       }),
 
-    // ... and copy out of it before lib/fs may keep a reference past the reply
+    // ... and lib/fs copies out of it before its write settles (FileData.write), so no copy here
     write: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
-      serve('write', path, cb, async () => [await fs.write(fh, position, Buffer.from(buf.subarray(0, length)))]),
+      serve('write', path, cb, async () => [await fs.write(fh, position, buf.subarray(0, length))]),
 
     flush: (path: string, fh: number, cb: Reply) =>
       serve('flush', path, cb, async () => {
