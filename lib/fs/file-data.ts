@@ -21,7 +21,7 @@ const SEAL_AT_BLOCKS = 4
 /** a write waits while this many SEAL_AT_BLOCKS batches are dirty or being sealed: the memory bound per open file */
 const BUFFERED_BATCHES = 3
 /** how many blocks past a sequential read have their blobs fetched ahead */
-const READ_AHEAD_BLOCKS = 2
+const READ_AHEAD_BLOCKS = 4
 /** a chunk with this many extents is rewritten as whole blocks */
 const COMPACT_AT = 200
 const MAX_FILE_SIZE = 2 ** 50
@@ -197,6 +197,11 @@ export class FileData {
   private async readChunk(tx: Tx, ino: number, chunk: number): Promise<Extent[]> {
     const [raw] = await tx.get(this.keys.chunk(ino, chunk))
     return raw ? (JSON.parse(raw.toString()) as Extent[]) : []
+  }
+
+  /** preload takes a chunk's layout read elsewhere (raw: the chunk key's value, null when absent) */
+  preload(file: OpenFile, chunk: number, raw: Buffer | null): void {
+    file.chunks.set(chunk, raw ? (JSON.parse(raw.toString()) as Extent[]) : [])
   }
 
   private async chunk(file: OpenFile, chunk: number): Promise<Extent[]> {

@@ -479,7 +479,7 @@ export class Filesystem {
       const { dir, child } = await this.entry(tx, parent, name)
       check(dir, ctx, W | X, name)
       if (!child) throw ENOENT(name)
-      const i = await this.inode(tx, child)
+      const i = await this.inodes.readAssuming(tx, child)
       if (isDir(i)) throw EISDIR(name)
       checkSticky(dir, i, ctx, name)
       const now = Date.now()
@@ -714,23 +714,30 @@ export class Filesystem {
     const acc = flags & O_ACCMODE
     const { file, fresh } = this.opened.reserve(ino)
     try {
-      const i = await this.openInode(ino, acc, ctx, named)
+      const { i, firstChunk } = await this.openInode(ino, acc, ctx, named)
       if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
         await this.truncate(ino, 0, ctx)
         i.size = 0
       }
-      return this.opened.attach(file, fresh, i.size, flags)
+      const fh = this.opened.attach(file, fresh, i.size, flags)
+      if (fresh && i.size > 0) this.data.preload(file, 0, firstChunk)
+      return fh
     } catch (err) {
       this.opened.unreserve(file)
       throw err
     }
   }
 
-  /** openInode reads the inode for an open (fresh: close-to-open) and makes sure this session's open mark is committed */
-  private async openInode(ino: number, acc: number, ctx: Identity, named: boolean): Promise<Inode> {
+  /**
+   * openInode reads the inode for an open (fresh: close-to-open), with the layout of its first
+   * chunk in the same round trip (most files have only one), and makes sure this session's open
+   * mark is committed
+   */
+  private async openInode(ino: number, acc: number, ctx: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
     for (;;) {
       let marking = false
-      const i = await transact(this.store, 'open', async tx => {
+      const opened = await transact(this.store, 'open', async tx => {
+        const [, firstChunk] = await tx.get(this.keys.inode(ino), this.keys.chunk(ino, 0))
         const i = await this.inode(tx, ino)
         if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
         if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
@@ -741,11 +748,11 @@ export class Filesystem {
           // rewriting the inode makes an unlink that read it before this open conflict and look again
           this.put(tx, i)
         }
-        return i
+        return { i, firstChunk }
       })
       if (marking) this.marks.committed(ino)
       // a lingering mark relied on may have been released meanwhile: then write it after all
-      if (marking || this.marks.has(ino)) return i
+      if (marking || this.marks.has(ino)) return opened
     }
   }
 

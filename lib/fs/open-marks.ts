@@ -93,9 +93,12 @@ export class OpenMarks {
    */
   async othersAfterUnlink(tx: Tx, ino: number): Promise<string[]> {
     const mine = this.mine(ino)
-    const marks = await tx.keys(this.keys.opens(ino))
-    if (marks.includes(mine)) {
-      await tx.get(mine) // an open here that writes it again makes this transaction run again
+    const { kvs } = await this.store.range(this.keys.opens(ino))
+    const marks = kvs.map(kv => kv.key.toString())
+    const own = kvs.find(kv => kv.key.toString() === mine)
+    if (own) {
+      // guarded as read: an open here that writes it again makes this transaction run again
+      tx.assume(mine, own.value, own.modRevision)
       tx.delete(mine)
       this.forget(ino)
     }
