@@ -58,13 +58,16 @@ export async function bench(o: BenchOptions): Promise<BenchReport> {
     const cold: BenchReport['cold'] = {}
 
     progress.start(plans.reduce((n, p) => n + p.steps.length, 0))
-    for (const { target, steps } of plans) {
-      const workers = Workers.start(o.procs, teardown)
-      for (const step of steps) {
+    const workers = new Map(plans.map(({ target }) => [target, Workers.start(o.procs, teardown)]))
+    // step by step, each on every target in turn: the disk and the machine drift during a run,
+    // and a reference measured minutes after Meridian would compare different machines
+    for (const step of fileSteps(o)) {
+      for (const { target, steps } of plans) {
+        if (!steps.some(s => s.phase === step.phase)) continue
         progress.step(`${target.name}: ${step.row?.label ?? step.phase}`)
         if (step.cold) cold[target.name] = await target.cool()
         const before = target.counts?.()
-        const timings = await workers.run(jobs(step, target, o.procs), f => progress.within(f))
+        const timings = await workers.get(target)!.run(jobs(step, target, o.procs), f => progress.within(f))
         const row = step.row && rows.get(step.row.id)
         if (row) {
           row.figures[target.name] = figure(row.unit, timings)
@@ -72,8 +75,8 @@ export async function bench(o: BenchOptions): Promise<BenchReport> {
         }
         progress.next()
       }
-      await workers.stop()
     }
+    for (const w of workers.values()) await w.stop()
     progress.stop()
     const { engine } = meridian.store
     return {
