@@ -43,6 +43,8 @@ t.test('a tiny run reports every workload on every target, and cleans up', async
     t.ok(row.ratios.bindfs! > 0, `${row.id}: Meridian's ratio to bindfs`)
     t.ok(Object.keys(row.fuseOps ?? {}).length > 0, `${row.id}: the FUSE requests Meridian served`)
   }
+  const create = report.rows.find(row => row.id === 'meta-create')!
+  t.ok((create.storeOps?.['txn write'] ?? 0) >= report.sizes.metaCount, 'the store calls Meridian made: a commit per create at least')
   t.same(readdirSync(dir), [], 'the scratch directory is gone')
   t.same(fuseMounts().filter(m => m.dir.startsWith(dir)), [], 'nothing stays mounted')
 })

@@ -1,4 +1,4 @@
-// The reference FUSE filesystem: bindfs -o big_writes (libfuse 2, C, multithreaded) over a
+// The reference FUSE filesystem: bindfs -o big_writes (libfuse 2, C, single-threaded: bindfs's default) over a
 // local directory. It bounds what a FUSE filesystem can do on this machine: the difference
 // between it and the local disk is FUSE itself; between Meridian and it, Meridian.
 import { execFile } from 'node:child_process'

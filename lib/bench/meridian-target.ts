@@ -12,6 +12,7 @@ import { fusermount, isMounted } from '../fuse/mounts'
 import type { OpCounts } from '../fuse/ops'
 import { openStore, type MetaStore } from '../meta'
 import { coolness, dropCaches } from './caches'
+import { countCalls } from './counted-store'
 import type { Target } from './targets'
 import type { Teardown } from './teardown'
 
@@ -37,6 +38,7 @@ export async function meridianTarget(root: string, meta: string | undefined, tea
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   const served: OpCounts = {}
+  const storeCalls: OpCounts = {}
   const unmount = async () => {
     try {
       for (const [op, n] of Object.entries(mount?.counts ?? {})) served[op] = (served[op] ?? 0) + n
@@ -48,7 +50,7 @@ export async function meridianTarget(root: string, meta: string | undefined, tea
     }
   }
   const open = async () => {
-    fs = await Filesystem.open(store, { name })
+    fs = await Filesystem.open(countCalls(store, storeCalls), { name })
     mount = await Mount.mount(fs, dir)
   }
   teardown.mountpoint(dir)
@@ -70,5 +72,6 @@ export async function meridianTarget(root: string, meta: string | undefined, tea
       for (const [op, n] of Object.entries(mount?.counts ?? {})) all[op] = (all[op] ?? 0) + n
       return all
     },
+    storeCounts: () => ({ ...storeCalls }),
   }
 }

@@ -13,6 +13,8 @@ export interface ReportRow extends Row {
   ratios: Partial<Record<'bindfs' | 'etcd', number>>
   /** FUSE requests Meridian served during the step, by op */
   fuseOps?: OpCounts
+  /** metadata store calls Meridian made during the step, by kind */
+  storeOps?: OpCounts
 }
 
 export interface BenchReport {

@@ -67,11 +67,13 @@ export async function bench(o: BenchOptions): Promise<BenchReport> {
         progress.step(`${target.name}: ${step.row?.label ?? step.phase}`)
         if (step.cold) cold[target.name] = await target.cool()
         const before = target.counts?.()
+        const storeBefore = target.storeCounts?.()
         const timings = await workers.get(target)!.run(jobs(step, target, o.procs), f => progress.within(f))
         const row = step.row && rows.get(step.row.id)
         if (row) {
           row.figures[target.name] = figure(row.unit, timings)
           if (before) row.fuseOps = countsSince(before, target.counts!())
+          if (storeBefore) row.storeOps = countsSince(storeBefore, target.storeCounts!())
         }
         progress.next()
       }

@@ -18,6 +18,8 @@ export interface Target {
   cool(): Promise<string>
   /** FUSE requests served so far, by op (Meridian only) */
   counts?(): OpCounts
+  /** metadata store calls made so far, by kind (Meridian only; see counted-store.ts) */
+  storeCounts?(): OpCounts
 }
 
 /** localTarget is a plain directory on the disk that holds the pool and the scratch files */

@@ -203,7 +203,8 @@ export class Filesystem {
    */
   private async newEntry(tx: Tx, parent: number, name: string): Promise<{ dir: Inode; child: number }> {
     const key = this.keys.entry(parent, name)
-    const dir = tx.guardedBefore(key) === undefined ? this.inodes.assume(tx, parent) : undefined
+    const guessable = tx.guardedBefore(key) === undefined && tx.revisionOf(key) === undefined
+    const dir = guessable ? this.inodes.assume(tx, parent) : undefined
     if (!dir) return this.entry(tx, parent, name)
     if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
     tx.assume(key, null, 0)
@@ -476,6 +477,9 @@ export class Filesystem {
 
   async unlink(parent: number, name: string, ctx: Identity): Promise<void> {
     await transact(this.store, 'unlink', async tx => {
+      // the directory, the name and the inode the cache says it names, in one round trip
+      const cached = this.dentries.get(`${parent}/${name}`)
+      await tx.get(this.keys.inode(parent), this.keys.entry(parent, name), ...(cached === undefined ? [] : [this.keys.inode(cached)]))
       const { dir, child } = await this.entry(tx, parent, name)
       check(dir, ctx, W | X, name)
       if (!child) throw ENOENT(name)
@@ -523,13 +527,19 @@ export class Filesystem {
       return
     }
     await transact(this.store, 'rename', async tx => {
+      // both directories, both names and the inode the cache says moves, in one round trip
+      const cached = this.dentries.get(`${parent}/${name}`)
+      await tx.get(
+        this.keys.inode(parent), this.keys.entry(parent, name), this.keys.inode(newParent), this.keys.entry(newParent, newName),
+        ...(cached === undefined ? [] : [this.keys.inode(cached)]),
+      )
       const src = await this.entry(tx, parent, name)
       const dst = parent === newParent ? { dir: src.dir, child: 0 } : await this.entry(tx, newParent, newName)
       if (parent === newParent) dst.child = (await this.entry(tx, newParent, newName)).child
       check(src.dir, ctx, W | X, name)
       check(dst.dir, ctx, W | X, newName)
       if (!src.child) throw ENOENT(name)
-      const moved = await this.inode(tx, src.child)
+      const moved = await this.inodes.readAssuming(tx, src.child)
       checkSticky(src.dir, moved, ctx, name)
       if (dst.child === src.child) return // two names of one inode: POSIX says do nothing
       const now = Date.now()

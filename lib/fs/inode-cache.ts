@@ -58,7 +58,8 @@ export class InodeCache {
     const key = this.keys.inode(ino)
     const have = this.entries?.get(ino)
     const before = tx.guardedBefore(key)
-    if (!have || (before !== undefined && have.rev <= before)) return undefined
+    // what tx read already is the record to use (and the one its commit is guarded on)
+    if (!have || tx.revisionOf(key) !== undefined || (before !== undefined && have.rev <= before)) return undefined
     tx.assume(key, encodeInode(have.inode), have.rev)
     return { ...have.inode }
   }

@@ -27,9 +27,13 @@ export class Tx {
     return this.previous?.seen.get(key)
   }
 
-  /** get reads keys in one round trip (each key once per transaction); null when absent */
+  /**
+   * get reads keys in one round trip (each key once per transaction: what was read is served
+   * again without asking, so reading ahead what later steps need saves their round trips);
+   * null when absent
+   */
   async get(...keys: string[]): Promise<Array<Buffer | null>> {
-    const missing = keys.filter(k => !this.values.has(k))
+    const missing = [...new Set(keys.filter(k => !this.values.has(k)))]
     if (missing.length === 1) {
       const { kv } = await this.store.get(missing[0])
       this.remember(missing[0], kv?.value ?? null, kv?.modRevision ?? 0)
