@@ -36,7 +36,7 @@ const MAX_INO = 2 ** 32 - 1 // fuse-native carries st_ino in 32 bits
 const SESSION_TTL = 20
 /**
  * how often what was committed is made durable without an fsync (as ext4's default commit
- * interval): blobs are written to the pools at once but fsynced in batches (DESIGN §5 in docs/filesystem.md)
+ * interval): blobs are written to the pools at once but fsynced in batches (docs/filesystem.md, "Durability")
  */
 const WRITEBACK_MS = 5000
 /** how often a path walk starts again when what a name led to vanished under it */
@@ -60,18 +60,24 @@ export interface OpenOptions {
   readCacheBytes?: number
 }
 
+/** A name this mount looked up or made: the inode it names, and the entry record as a lookup read it */
+interface Dentry {
+  ino: number
+  entry?: { value: Buffer; rev: number }
+}
+
 export class Filesystem {
   readonly name: string
   readonly identity: Identity
   private readonly keys: Keys
   private readonly opened = new Handles()
-  private readonly dentries: LRUCache<string, number>
+  private readonly dentries: LRUCache<string, Dentry>
   private readonly locks: Locks
   private readonly xattrs: Xattrs
   private readonly marks: OpenMarks
   private readonly writeback = setInterval(() => {
     this.sync().catch((err: unknown) => log.warn({ err }, 'writeback: making committed changes durable failed; trying again'))
-  }, WRITEBACK_MS)
+  }, WRITEBACK_MS).unref()
   private inoNext = 0
   private inoEnd = 0
   private closed = false
@@ -160,7 +166,6 @@ export class Filesystem {
     const timer = setInterval(() => { store.keepAlive(lease).catch(() => undefined) }, (SESSION_TTL * 1000) / 4)
     timer.unref()
     const fs = new Filesystem(store, settings, pools, data, { sid, lease, timer }, inodes, opts)
-    fs.writeback.unref()
     await fs.marks.watchGone()
     await fs.reapGone()
     return fs
@@ -193,6 +198,21 @@ export class Filesystem {
     this.inodes.offer(dir, tx.revisionOf(this.keys.inode(parent)) ?? 0)
     if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
     return { dir, child: rawEntry ? (JSON.parse(rawEntry.toString()) as [number, number])[0] : 0 }
+  }
+
+  /**
+   * assumeEntry takes the entry parent/name as this mount's last lookup read it, and the parent
+   * directory from the inode cache, as read in tx (guarded on their revisions, no round trip),
+   * unless a conflicting run before relied on the same entry. Returns the inode the name led
+   * to, if the name is cached at all (its record is then worth reading ahead).
+   */
+  private assumeEntry(tx: Tx, parent: number, name: string): number | undefined {
+    const cached = this.dentries.get(`${parent}/${name}`)
+    const key = this.keys.entry(parent, name)
+    if (cached?.entry && tx.guardedBefore(key) === undefined && this.inodes.assume(tx, parent)) {
+      tx.assume(key, cached.entry.value, cached.entry.rev)
+    }
+    return cached?.ino
   }
 
   /**
@@ -235,11 +255,13 @@ export class Filesystem {
   private async findIno(parent: number, name: string, ctx: Identity): Promise<number> {
     if (Buffer.byteLength(name) > 255) return 0
     const cached = this.dentries.get(`${parent}/${name}`)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached.ino
     return transact(this.store, 'lookup', async tx => {
       const { dir, child } = await this.entry(tx, parent, name)
       check(dir, ctx, X, name)
-      if (child) this.dentries.set(`${parent}/${name}`, child)
+      const key = this.keys.entry(parent, name)
+      const [value] = await tx.get(key) // read already: no round trip
+      if (child && value) this.dentries.set(`${parent}/${name}`, { ino: child, entry: { value, rev: tx.revisionOf(key) ?? 0 } })
       return child
     })
   }
@@ -376,7 +398,7 @@ export class Filesystem {
       return i
     })
     if (opened) this.marks.committed(ino)
-    this.dentries.set(`${parent}/${name}`, ino)
+    this.dentries.set(`${parent}/${name}`, { ino })
     return made
   }
 
@@ -445,7 +467,7 @@ export class Filesystem {
       tx.put(this.keys.entry(newParent, newName), JSON.stringify([ino, i.mode & S_IFMT]))
       return i
     })
-    this.dentries.set(`${newParent}/${newName}`, ino)
+    this.dentries.set(`${newParent}/${newName}`, { ino })
     return this.attr(i)
   }
 
@@ -477,8 +499,8 @@ export class Filesystem {
 
   async unlink(parent: number, name: string, ctx: Identity): Promise<void> {
     await transact(this.store, 'unlink', async tx => {
-      // the directory, the name and the inode the cache says it names, in one round trip
-      const cached = this.dentries.get(`${parent}/${name}`)
+      // the directory, the name and the inode the cache says it names: from the caches, or in one round trip
+      const cached = this.assumeEntry(tx, parent, name)
       await tx.get(this.keys.inode(parent), this.keys.entry(parent, name), ...(cached === undefined ? [] : [this.keys.inode(cached)]))
       const { dir, child } = await this.entry(tx, parent, name)
       check(dir, ctx, W | X, name)
@@ -527,8 +549,9 @@ export class Filesystem {
       return
     }
     await transact(this.store, 'rename', async tx => {
-      // both directories, both names and the inode the cache says moves, in one round trip
-      const cached = this.dentries.get(`${parent}/${name}`)
+      // both directories, both names and the inode the cache says moves: from the caches, or in one round trip
+      const cached = this.assumeEntry(tx, parent, name)
+      this.assumeEntry(tx, newParent, newName)
       await tx.get(
         this.keys.inode(parent), this.keys.entry(parent, name), this.keys.inode(newParent), this.keys.entry(newParent, newName),
         ...(cached === undefined ? [] : [this.keys.inode(cached)]),
