@@ -663,6 +663,8 @@ export class Filesystem {
     if (!Number.isInteger(size) || size < 0) throw EINVAL(`size ${size}`)
     const open = this.opened.file(ino)
     const viaHandle = fh !== undefined && this.opened.find(fh)?.file.ino === ino
+    // a seal of earlier writes that committed after the truncate would put back what it cuts
+    if (open) await this.data.settle(open)
     await transact(this.store, 'truncate', async tx => {
       const i = await this.inode(tx, ino)
       if (isDir(i)) throw EISDIR(`inode ${ino}`)
