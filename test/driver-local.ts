@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { openPool } from '../drivers'
 import type { PoolDriver } from '../drivers/driver'
+import { LocalPool } from '../drivers/local/local-pool'
 import { driverContract } from '../fixtures/driver-contract'
 
 const blobId = (data: Buffer) => 'sha256-' + createHash('sha256').update(data).digest('hex')
@@ -37,6 +38,11 @@ async function filesUnder(dir: string): Promise<string[]> {
 t.test('the contract on a fresh directory', async t => {
   const root = path.join(await tempDir(t), 'pool')
   driverContract(t, 'local', () => openPool({ driver: 'local', path: root }))
+})
+
+t.test('the contract with every write through the thread pool (as on a network filesystem)', async t => {
+  const root = await tempDir(t)
+  driverContract(t, 'local, no synchronous writes', async () => new LocalPool(root, 2, false))
 })
 
 t.test('blobs land in two levels of shard directories', async t => {

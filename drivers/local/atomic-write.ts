@@ -20,10 +20,13 @@ const PARALLEL_SYNCS = 4
  */
 const INLINE_BYTES = 256 * 1024
 
-/** writeAtomically writes data to a temp file beside file and renames it into place; the file's directory must exist */
-export async function writeAtomically(file: string, data: Buffer): Promise<void> {
+/**
+ * writeAtomically writes data to a temp file beside file and renames it into place; the file's
+ * directory must exist. inline: a small file may be written with synchronous calls.
+ */
+export async function writeAtomically(file: string, data: Buffer, inline: boolean): Promise<void> {
   const temp = path.join(path.dirname(file), TEMP_PREFIX + randomBytes(8).toString('hex'))
-  if (data.length < INLINE_BYTES) return writeInline(temp, file, data)
+  if (inline && data.length < INLINE_BYTES) return writeInline(temp, file, data)
   try {
     const handle = await open(temp, 'wx')
     try {
@@ -66,8 +69,9 @@ export async function syncFiles(files: string[], dirs: string[] = []): Promise<v
 }
 
 /**
- * makeDirs is mkdir -p (synchronous, as small writes are: see INLINE_BYTES); it returns the directories whose names it added (the parents of every
- * directory it created), which syncFiles must fsync before the new directories are durable.
+ * makeDirs is mkdir -p (synchronous: a pool makes each shard directory once in its life). It
+ * returns the directories whose names it added (the parents of every directory it created),
+ * which syncFiles must fsync before the new directories are durable.
  */
 export function makeDirs(dir: string): string[] {
   const firstCreated = mkdirSync(dir, { recursive: true })

@@ -3,7 +3,7 @@
 //   path    the pool root; created (mkdir -p) when missing
 //   fanout  how many levels of 256 shard directories nest above the blobs (default 2).
 //           It fixes where blobs live: reopen a pool with the fanout it was created with.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError } from '../../lib/errors'
 import type { DriverFactory, PoolConfig } from '../driver'
@@ -16,7 +16,17 @@ const MAX_FANOUT = 32
 
 export const openLocalPool: DriverFactory = async (config: PoolConfig) => {
   const root = await prepareRoot(config.path)
-  return new LocalPool(root, parseFanout(config.fanout))
+  return new LocalPool(root, parseFanout(config.fanout), !(await onNetwork(root)))
+}
+
+/**
+ * statfs f_type of filesystems whose calls may wait on a network (NFS, CIFS, SMB2, FUSE, Ceph,
+ * Lustre): a pool on one never writes with synchronous calls on the event loop
+ */
+const NETWORK_FS = new Set([0x6969, 0xff534d42, 0xfe534d42, 0x65735546, 0x00c36400, 0x0bd00bd0])
+
+async function onNetwork(root: string): Promise<boolean> {
+  return NETWORK_FS.has((await statfs(root)).type)
 }
 
 /** register is the loadDriver hook. */

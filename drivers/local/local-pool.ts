@@ -22,10 +22,14 @@ export class LocalPool implements PoolDriver {
   /** directories that gained a shard directory since the last sync() */
   private grown = new Set<string>()
 
-  /** root must be an existing directory; shardLevels is how many shard directories nest. */
+  /**
+   * root must be an existing directory; shardLevels is how many shard directories nest; inline:
+   * small blobs may be written with synchronous calls (see atomic-write.ts; not on a network filesystem)
+   */
   constructor(
     private readonly root: string,
     private readonly shardLevels: number,
+    private readonly inline = true,
   ) {}
 
   async put(id: string, data: Buffer): Promise<void> {
@@ -35,13 +39,13 @@ export class LocalPool implements PoolDriver {
     }
     // an id names its content, so a blob that exists already holds these bytes
     // a stat of a cached path takes microseconds: cheaper here than a thread-pool round trip
-    if (existsSync(file)) return
+    if (this.inline ? existsSync(file) : await exists(file)) return
     const dir = path.dirname(file)
     if (!this.dirs.has(dir)) {
       for (const parent of makeDirs(dir)) this.grown.add(parent)
       this.dirs.add(dir)
     }
-    await writeAtomically(file, data)
+    await writeAtomically(file, data, this.inline)
     this.unsynced.add(file)
   }
 
