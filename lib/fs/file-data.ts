@@ -30,7 +30,7 @@ export class FileData {
   private readonly blockSize: number
   private readonly chunkSize: number
   /** the most bytes an open file holds dirty or being sealed before its writes wait */
-  readonly maxBuffered: number
+  private readonly maxBuffered: number
 
   constructor(
     private readonly store: MetaStore,
