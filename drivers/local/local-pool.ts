@@ -21,6 +21,8 @@ export class LocalPool implements PoolDriver {
   private unsynced = new Set<string>()
   /** directories that gained a shard directory since the last sync() */
   private grown = new Set<string>()
+  /** the sync() running: syncs take turns, so none resolves before an earlier one's fsyncs */
+  private syncing: Promise<void> = Promise.resolve()
 
   /**
    * root must be an existing directory; shardLevels is how many shard directories nest; inline:
@@ -49,8 +51,15 @@ export class LocalPool implements PoolDriver {
     this.unsynced.add(file)
   }
 
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
     this.checkOpen()
+    const run = this.syncing.catch(() => undefined).then(() => this.syncPending())
+    this.syncing = run
+    return run
+  }
+
+  /** syncPending fsyncs what was put since the last sync; on failure it stays pending */
+  private async syncPending(): Promise<void> {
     const files = [...this.unsynced]
     const dirs = [...this.grown]
     this.unsynced = new Set()
