@@ -23,7 +23,6 @@ import {
 import { checkName, components } from './names'
 import { log } from '../log'
 import { Handles } from './handles'
-import type { OpenFile } from './open-file'
 import { InodeCache } from './inode-cache'
 import { ObservedStore } from './observed-store'
 import { OpenMarks } from './open-marks'
@@ -189,13 +188,8 @@ export class Filesystem {
 
   /** entry reads a directory entry: the parent (checked to be a directory) and the child ino, or 0 */
   private async entry(tx: Tx, parent: number, name: string): Promise<{ dir: Inode; child: number }> {
-    const [rawDir, rawEntry] = await tx.get(this.keys.inode(parent), this.keys.entry(parent, name))
-    if (!rawDir) {
-      this.inodes.forget(parent)
-      throw ENOENT(`inode ${parent}`)
-    }
-    const dir = decodeInode(rawDir)
-    this.inodes.offer(dir, tx.revisionOf(this.keys.inode(parent)) ?? 0)
+    const [, rawEntry] = await tx.get(this.keys.inode(parent), this.keys.entry(parent, name))
+    const dir = await this.inodes.read(tx, parent) // read already: no round trip
     if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
     return { dir, child: rawEntry ? (JSON.parse(rawEntry.toString()) as [number, number])[0] : 0 }
   }
@@ -213,6 +207,21 @@ export class Filesystem {
       tx.assume(key, cached.entry.value, cached.entry.rev)
     }
     return cached?.ino
+  }
+
+  /**
+   * readNames brings into tx the directories and entries of names, and the inodes the dentry
+   * cache says they name: what the caches hold is assumed (assumeEntry), the rest is read in
+   * one round trip, so that the entry() and inode reads after it cost none
+   */
+  private async readNames(tx: Tx, ...names: Array<[number, string]>): Promise<void> {
+    const keys: string[] = []
+    for (const [parent, name] of names) {
+      const cached = this.assumeEntry(tx, parent, name)
+      keys.push(this.keys.inode(parent), this.keys.entry(parent, name))
+      if (cached !== undefined) keys.push(this.keys.inode(cached))
+    }
+    await tx.get(...keys)
   }
 
   /**
@@ -346,13 +355,7 @@ export class Filesystem {
   }
 
   async getattr(ino: number): Promise<Attr> {
-    const cached = this.inodes.get(ino)
-    if (cached) return this.attr(cached)
-    const { kv } = await this.store.get(this.keys.inode(ino))
-    if (!kv) throw ENOENT(`inode ${ino}`)
-    const i = decodeInode(kv.value)
-    this.inodes.offer(i, kv.modRevision)
-    return this.attr(i)
+    return this.attr(this.inodes.get(ino) ?? (await transact(this.store, 'getattr', tx => this.inodes.read(tx, ino))))
   }
 
   // ---- creating names ----
@@ -499,9 +502,7 @@ export class Filesystem {
 
   async unlink(parent: number, name: string, ctx: Identity): Promise<void> {
     await transact(this.store, 'unlink', async tx => {
-      // the directory, the name and the inode the cache says it names: from the caches, or in one round trip
-      const cached = this.assumeEntry(tx, parent, name)
-      await tx.get(this.keys.inode(parent), this.keys.entry(parent, name), ...(cached === undefined ? [] : [this.keys.inode(cached)]))
+      await this.readNames(tx, [parent, name])
       const { dir, child } = await this.entry(tx, parent, name)
       check(dir, ctx, W | X, name)
       if (!child) throw ENOENT(name)
@@ -549,13 +550,7 @@ export class Filesystem {
       return
     }
     await transact(this.store, 'rename', async tx => {
-      // both directories, both names and the inode the cache says moves: from the caches, or in one round trip
-      const cached = this.assumeEntry(tx, parent, name)
-      this.assumeEntry(tx, newParent, newName)
-      await tx.get(
-        this.keys.inode(parent), this.keys.entry(parent, name), this.keys.inode(newParent), this.keys.entry(newParent, newName),
-        ...(cached === undefined ? [] : [this.keys.inode(cached)]),
-      )
+      await this.readNames(tx, [parent, name], [newParent, newName])
       const src = await this.entry(tx, parent, name)
       const dst = parent === newParent ? { dir: src.dir, child: 0 } : await this.entry(tx, newParent, newName)
       if (parent === newParent) dst.child = (await this.entry(tx, newParent, newName)).child
@@ -832,17 +827,9 @@ export class Filesystem {
       if (h.locked) await this.locks.flock(file.ino, fh, undefined, false)
     } finally {
       this.opened.unreserve(file)
-      if (file.handles === 0) await this.closeLast(file)
+      // the open mark lingers (open-marks.ts), unless the inode has lost its last name
+      if (file.handles === 0) await this.marks.closed(file.ino, file.gone)
     }
-  }
-
-  /**
-   * closeLast: this mount's last handle on the inode closed. Its open mark lingers (open-marks.ts)
-   * unless the inode has no names left, in which case it goes now, and the inode with it if no
-   * other mount has it open.
-   */
-  private async closeLast(file: OpenFile): Promise<void> {
-    await this.marks.closed(file.ino, file.gone)
   }
 
   /** reap frees a nameless inode if no mount has it open any more */
