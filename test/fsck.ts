@@ -1,5 +1,6 @@
 // fsck on an embedded store: a filesystem built through lib/fs checks clean; each kind of
 // damage, made directly through the store, is reported with its kind and nothing else.
+import { openFilesystem } from '../lib/client/open'
 import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -41,7 +42,7 @@ async function build(t: Test, many = 0): Promise<Built> {
   t.teardown(() => store.close())
   const pools = { local: { driver: 'local', path: join(dir, 'pool') } }
   await Filesystem.format(store, { name: NAME, blockSize: 64 * KiB, pools })
-  const fs = await Filesystem.open(store, { name: NAME })
+  const fs = await openFilesystem(store, { name: NAME })
   t.teardown(() => fs.close())
   const pool = await openPool(pools.local)
   t.teardown(() => pool.close())

@@ -3,6 +3,7 @@
 // The workloads run in worker processes; this process only serves the mount. cool() remounts
 // with a new session of the filesystem, which drops both the kernel's cache of the mount and
 // Meridian's own read cache, then drops the page cache (the pool's blob files).
+import { openFilesystem } from '../client/open'
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -50,7 +51,7 @@ export async function meridianTarget(root: string, meta: string | undefined, tea
     }
   }
   const open = async () => {
-    fs = await Filesystem.open(countCalls(store, storeCalls), { name })
+    fs = await openFilesystem(countCalls(store, storeCalls), { name })
     mount = await Mount.mount(fs, dir)
   }
   teardown.mountpoint(dir)

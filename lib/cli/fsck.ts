@@ -1,7 +1,7 @@
 // meridian fsck: check one filesystem's metadata, and that its pools hold every blob it
 // references. Read-only. Prints a summary (or JSON) and exits 1 when there are problems.
 import { Command } from 'commander'
-import { openPool } from '../../drivers'
+import { openPools } from '../client/open'
 import type { PoolDriver } from '../../drivers/driver'
 import { fsck, readSettings, type FsckReport } from '../fsck/check'
 import { defaultMetaUrl, openStore } from '../meta'
@@ -23,11 +23,11 @@ export interface FsckResult extends FsckReport {
 export async function check(opts: FsckCliOptions): Promise<FsckResult> {
   const meta = opts.meta ?? defaultMetaUrl()
   const name = opts.name ?? DEFAULT_NAME
-  const store = await openStore(meta, { deadlineMs: 5_000 })
-  const pools: PoolDriver[] = []
+  // read-only: a store that is not there is an error, never a new empty one
+  const store = await openStore(meta, { deadlineMs: 5_000, existing: true })
+  let pools: PoolDriver[] = []
   try {
-    const settings = await readSettings(store, name)
-    for (const config of Object.values(settings.pools)) pools.push(await openPool(config))
+    pools = (await openPools(await readSettings(store, name))).map(p => p.driver)
     return { meta, name, ...(await fsck(store, name, { pools })) }
   } finally {
     for (const p of pools) await p.close()

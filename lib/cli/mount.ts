@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM or until someone unmounts it (meridian umount), then unmounts cleanly and
 // exits. --background spawns the same command detached, with its output appended to
 // ~/.meridian/mount.log, and returns once the mount is in /proc/mounts.
+import { openFilesystem } from '../client/open'
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
@@ -80,11 +81,11 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   try {
-    fs = await Filesystem.open(store, { name }).catch(async (err: unknown) => {
+    fs = await openFilesystem(store, { name }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return Filesystem.open(store, { name })
+      return openFilesystem(store, { name })
     })
     mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)

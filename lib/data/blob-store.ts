@@ -2,7 +2,7 @@
 // A put returns once `copies` pools hold the blob; copying it further is the replicator's job.
 // A read trusts a copy only after checking its hash: a missing or corrupt copy is skipped,
 // logged and listed in badCopies for the replicator to repair, and the next pool is tried.
-import type { PoolDriver } from '../../drivers/driver'
+import type { PoolDriver, PoolUsage } from '../../drivers/driver'
 import { ConfigError, EIO, toErrno } from '../errors'
 import { holds, idOf } from './blob-id'
 import type { ReadCache } from './read-cache'
@@ -112,6 +112,11 @@ export class BlobStore {
       }
     }
     return false
+  }
+
+  /** usage is the capacity of the nearest pool, where new blobs go first (for statfs) */
+  usage(): Promise<PoolUsage> {
+    return this.pools[0].driver.usage()
   }
 
   /** close stops the store; idempotent. It closes no pool or cache: they belong to whoever opened them. */

@@ -1,43 +1,50 @@
 // The open files of one mount: per inode the shared OpenFile (dirty data, cached layout), per
 // open the file handle number the kernel gets back. A handle is counted before its open is
 // committed, so that a last close running meanwhile keeps the mount's open mark.
+import { OpenFile } from '../data/open-file'
 import { EBADF } from '../errors'
-import { OpenFile } from './open-file'
+
+/** An OpenInode is an inode this mount has open: its data state, and how many handles hold it */
+export class OpenInode extends OpenFile {
+  handles = 0
+  /** no names left: the inode goes when the last handle closes */
+  gone = false
+}
 
 export interface Handle {
-  file: OpenFile
+  file: OpenInode
   flags: number
   /** this handle has taken a flock, to drop at release */
   locked?: boolean
 }
 
 export class Handles {
-  private readonly files = new Map<number, OpenFile>()
+  private readonly files = new Map<number, OpenInode>()
   private readonly handles = new Map<number, Handle>()
   private nextFh = 1
 
   /** file returns the inode's OpenFile if this mount has it open (or is opening it) */
-  file(ino: number): OpenFile | undefined {
+  file(ino: number): OpenInode | undefined {
     return this.files.get(ino)
   }
 
   /** reserve counts one more handle on the inode; fresh tells whether none was open before */
-  reserve(ino: number): { file: OpenFile; fresh: boolean } {
+  reserve(ino: number): { file: OpenInode; fresh: boolean } {
     let file = this.files.get(ino)
     if (!file) {
-      file = new OpenFile(ino)
+      file = new OpenInode(ino)
       this.files.set(ino, file)
     }
     return { file, fresh: file.handles++ === 0 }
   }
 
   /** unreserve takes a handle count back; the OpenFile goes with the last one */
-  unreserve(file: OpenFile): void {
+  unreserve(file: OpenInode): void {
     if (--file.handles === 0) this.files.delete(file.ino)
   }
 
   /** attach gives a reserved file a handle number; a fresh one first drops what it cached (close-to-open) */
-  attach(file: OpenFile, fresh: boolean, size: number, flags: number): number {
+  attach(file: OpenInode, fresh: boolean, size: number, flags: number): number {
     if (fresh) {
       file.chunks.clear()
       file.size = size

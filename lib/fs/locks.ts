@@ -6,6 +6,7 @@ import { EAGAIN } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { apply, conflict, TO_EOF, type Lock, type LockType } from './lock-table'
 import type { Keys } from './schema'
+import type { Session } from './session'
 import { transact, type Tx } from './tx'
 
 /** A POSIX lock request: owner is the lock owner (a process), [start, end) the range. */
@@ -17,7 +18,7 @@ export interface LockRequest {
 }
 
 export class Locks {
-  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly sid: string) {}
+  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly session: Session) {}
 
   /** getlk returns a lock that would block `want` (F_GETLK), or undefined */
   async getlk(ino: number, want: LockRequest): Promise<Lock | undefined> {
@@ -36,7 +37,7 @@ export class Locks {
 
   private lock(req: LockRequest & { type?: LockType }, kind: Lock['kind']): Lock & { release: boolean } {
     const { owner, pid, start, end } = req
-    return { kind, sid: this.sid, owner, pid, start, end, type: req.type ?? 'read', release: req.type === undefined }
+    return { kind, sid: this.session.sid, owner, pid, start, end, type: req.type ?? 'read', release: req.type === undefined }
   }
 
   private async change(ino: number, { release, ...lock }: Lock & { release: boolean }, wait: boolean): Promise<void> {

@@ -9,6 +9,7 @@
 import { log } from '../log'
 import type { MetaStore, Watch } from '../meta/store'
 import type { Keys } from './schema'
+import type { Session } from './session'
 import { transact, type Tx } from './tx'
 
 /** how long a mark stays after the last close */
@@ -19,8 +20,8 @@ const MAX_LINGERING = 10_000
 const BATCH = 50
 
 export interface MarkOwner {
-  sid: string
-  lease: number
+  /** the session the marks belong to (its sid and lease change when a lost lease is replaced) */
+  session: Session
   /** isOpen tells whether the mount has the inode open (or is opening it) */
   isOpen(ino: number): boolean
   /** reap frees a nameless inode if no mount has it open any more */
@@ -68,7 +69,7 @@ export class OpenMarks {
 
   /** put writes the mark in tx; call committed() once tx has committed */
   put(tx: Tx, ino: number): void {
-    tx.put(this.mine(ino), '', this.owner.lease)
+    tx.put(this.mine(ino), '', this.owner.session.lease)
   }
 
   committed(ino: number): void {
@@ -105,6 +106,25 @@ export class OpenMarks {
     return marks.filter(k => k !== mine)
   }
 
+  /**
+   * renewed runs once a new session replaced one whose lease expired: every mark went with the
+   * old lease, so those of inodes still open here (and still there) are put back under the new one
+   */
+  async renewed(): Promise<void> {
+    const open = [...this.held].filter(ino => this.owner.isOpen(ino))
+    for (const ino of [...this.held]) this.forget(ino)
+    for (let n = 0; n < open.length; n += BATCH) {
+      const batch = open.slice(n, n + BATCH)
+      const kept = await transact(this.store, 'renew open marks', async tx => {
+        const found = await tx.get(...batch.map(ino => this.keys.inode(ino)))
+        const there = batch.filter((_, k) => found[k] !== null)
+        for (const ino of there) this.put(tx, ino)
+        return there
+      })
+      for (const ino of kept) this.committed(ino)
+    }
+  }
+
   /** close removes every lingering mark (the lease would drop them, but gone inodes must be freed) */
   async close(): Promise<void> {
     clearInterval(this.timer)
@@ -116,7 +136,7 @@ export class OpenMarks {
   }
 
   private mine(ino: number): string {
-    return this.keys.open(ino, this.owner.sid)
+    return this.keys.open(ino, this.owner.session.sid)
   }
 
   private forget(ino: number): void {

@@ -1,7 +1,9 @@
-// The key layout of one filesystem in a metadata group. Everything lives under
-// `fs/<name>/`; inode numbers are 12 hex digits so that keys sort by inode.
+// The key layout of one filesystem in a metadata group, and every codec of its keys and values:
+// nothing else in Meridian builds a key or parses a value by hand (fsck included). Everything
+// lives under `fs/<name>/`; inode numbers are 14 hex digits (they stay below 2^53, see ino.ts)
+// so that keys sort by inode.
 //
-//   fs/<name>/setting                  JSON Settings: block size, chunk size, pools, copies
+//   fs/<name>/setting                  JSON Settings: layout version, block size, chunk size, pools, copies
 //   fs/<name>/next/inode               next unallocated inode number (decimal); taken in batches
 //   fs/<name>/i/<ino>                  JSON Inode: type, mode, owner, size, times, nlink, ...
 //   fs/<name>/d/<parent ino>/<name>    JSON [child ino, child type bits]: one directory entry
@@ -16,8 +18,25 @@
 // Symlink targets live in the inode record (they are short and read with the inode).
 // Blob reference counts are not kept: GC marks blobs from the chunk keys and sweeps the
 // pools (docs/filesystem.md says why).
+import type { Extent } from '../data/extent'
+import { ConfigError } from '../errors'
+
+/** the width of an inode number in a key: 14 hex digits hold every number below 2^56 */
+export const INO_HEX = 14
+const CHUNK_HEX = 8
+/** the version of this layout; a filesystem formatted with another one is refused at open */
+export const LAYOUT = 2
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0')
+
+/** Section names one kind of key: each starts with an inode number */
+export type Section = 'i' | 'd' | 'c' | 'x' | 'gone'
+
+/** KeyParts is a key of a section taken apart: the inode number it names and what follows its '/' */
+export interface KeyParts {
+  ino: number
+  rest: string
+}
 
 export class Keys {
   readonly prefix: string
@@ -26,24 +45,48 @@ export class Keys {
   }
   setting(): string { return this.prefix + 'setting' }
   nextInode(): string { return this.prefix + 'next/inode' }
-  inode(ino: number): string { return `${this.prefix}i/${hex(ino, 12)}` }
-  /** inodeOf is the inode number of an inode key, undefined for any other key */
-  inodeOf(key: string): number | undefined {
-    const head = `${this.prefix}i/`
-    return key.length === head.length + 12 && key.startsWith(head) ? parseInt(key.slice(head.length), 16) : undefined
-  }
-  entries(parent: number): string { return `${this.prefix}d/${hex(parent, 12)}/` }
+  /** section is the prefix every key of one kind starts with */
+  section(s: Section): string { return `${this.prefix}${s}/` }
+  inode(ino: number): string { return this.section('i') + hex(ino, INO_HEX) }
+  entries(parent: number): string { return `${this.section('d')}${hex(parent, INO_HEX)}/` }
   entry(parent: number, name: string): string { return this.entries(parent) + name }
-  chunks(ino: number): string { return `${this.prefix}c/${hex(ino, 12)}/` }
-  chunk(ino: number, index: number): string { return this.chunks(ino) + hex(index, 8) }
-  xattrs(ino: number): string { return `${this.prefix}x/${hex(ino, 12)}/` }
+  chunks(ino: number): string { return `${this.section('c')}${hex(ino, INO_HEX)}/` }
+  chunk(ino: number, index: number): string { return this.chunks(ino) + hex(index, CHUNK_HEX) }
+  xattrs(ino: number): string { return `${this.section('x')}${hex(ino, INO_HEX)}/` }
   xattr(ino: number, name: string): string { return this.xattrs(ino) + name }
   session(sid: string): string { return `${this.prefix}session/${sid}` }
-  opens(ino: number): string { return `${this.prefix}open/${hex(ino, 12)}/` }
+  opens(ino: number): string { return `${this.prefix}open/${hex(ino, INO_HEX)}/` }
   open(ino: number, sid: string): string { return this.opens(ino) + sid }
-  goneAll(): string { return `${this.prefix}gone/` }
-  gone(ino: number): string { return this.goneAll() + hex(ino, 12) }
-  locks(ino: number): string { return `${this.prefix}l/${hex(ino, 12)}` }
+  goneAll(): string { return this.section('gone') }
+  gone(ino: number): string { return this.goneAll() + hex(ino, INO_HEX) }
+  locks(ino: number): string { return `${this.prefix}l/${hex(ino, INO_HEX)}` }
+
+  /**
+   * parse takes a key of section s apart; undefined when it does not start with a well-formed
+   * inode number (rest is '' for keys that end with it: inodes, gone markers)
+   */
+  parse(s: Section, key: Buffer | string): KeyParts | undefined {
+    const k = key.toString()
+    const head = this.section(s)
+    if (!k.startsWith(head)) return undefined
+    const digits = k.slice(head.length, head.length + INO_HEX)
+    if (!/^[0-9a-f]+$/.test(digits) || digits.length !== INO_HEX) return undefined
+    const tail = k.slice(head.length + INO_HEX)
+    if (tail !== '' && tail[0] !== '/') return undefined
+    return { ino: parseInt(digits, 16), rest: tail.slice(1) }
+  }
+
+  /** inodeOf is the inode number of an inode key, undefined for any other key */
+  inodeOf(key: string): number | undefined {
+    const parts = this.parse('i', key)
+    return parts && parts.rest === '' && !key.endsWith('/') ? parts.ino : undefined
+  }
+
+  /** chunkIndexOf is the chunk index a chunk key names, undefined for a malformed one */
+  chunkIndexOf(key: Buffer | string): number | undefined {
+    const rest = this.parse('c', key)?.rest
+    return rest !== undefined && new RegExp(`^[0-9a-f]{${CHUNK_HEX}}$`).test(rest) ? parseInt(rest, 16) : undefined
+  }
 }
 
 export const ROOT_INO = 1
@@ -51,6 +94,8 @@ export const ROOT_INO = 1
 /** Settings are written once by format and read by every mount. */
 export interface Settings {
   name: string
+  /** the key layout version (LAYOUT) */
+  layout: number
   blockSize: number
   chunkSize: number
   /** pool name -> driver config, in order of preference */
@@ -58,4 +103,56 @@ export interface Settings {
   /** copies that must be durable before close/fsync returns */
   copies: number
   createdMs: number
+}
+
+export function encodeSettings(s: Settings): string {
+  return JSON.stringify(s)
+}
+
+/** decodeSettings reads the settings record; a ConfigError for one this version cannot mount */
+export function decodeSettings(raw: Buffer): Settings {
+  const s = JSON.parse(raw.toString()) as Settings
+  if (s.layout !== LAYOUT) {
+    throw new ConfigError('name', `filesystem '${s.name}' uses key layout ${s.layout ?? 1}; this Meridian reads layout ${LAYOUT} (format it again)`)
+  }
+  return s
+}
+
+/** A directory entry's value: the inode it names and that inode's type bits. */
+export interface EntryValue {
+  ino: number
+  type: number
+}
+
+export function encodeEntry(e: EntryValue): string {
+  return JSON.stringify([e.ino, e.type])
+}
+
+/** decodeEntry reads an entry value; undefined for one that is not [ino, type] */
+export function decodeEntry(raw: Buffer): EntryValue | undefined {
+  try {
+    const v = JSON.parse(raw.toString()) as unknown
+    if (!Array.isArray(v) || v.length !== 2 || !v.every(n => Number.isSafeInteger(n) && n >= 0)) return undefined
+    return { ino: v[0] as number, type: v[1] as number }
+  } catch {
+    return undefined
+  }
+}
+
+export function encodeExtents(extents: Extent[]): string {
+  return JSON.stringify(extents)
+}
+
+/** decodeExtents reads a chunk's layout (null, an absent key: an empty chunk) */
+export function decodeExtents(raw: Buffer | null): Extent[] {
+  return raw ? (JSON.parse(raw.toString()) as Extent[]) : []
+}
+
+/** decodeUntrusted parses a value without trusting its shape, for fsck (undefined when it is not JSON) */
+export function decodeUntrusted(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString())
+  } catch {
+    return undefined
+  }
 }

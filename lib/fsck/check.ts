@@ -24,57 +24,50 @@
 // Blobs that no extent references are not problems: a crash between writing data and
 // committing metadata leaves them, and GC reclaims them.
 import type { PoolDriver } from '../../drivers/driver'
-import { ConfigError } from '../errors'
 import type { Inode } from '../fs/inode'
-import { Keys, ROOT_INO, type Settings } from '../fs/schema'
+import { readSettings } from '../fs/format'
+import { Keys, ROOT_INO } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
 import { checkBlobs } from './blobs'
 import { checkChunks } from './chunks'
 import { checkGone, loadGone } from './gone'
 import { loadInodes } from './inodes'
 import type { FsckReport, Problem, Report } from './report'
-import { parseKey, scan, sections } from './scan'
+import { scan } from './scan'
 import { checkTree, loadEntries } from './tree'
 
 export type { FsckReport, Problem } from './report'
+export { readSettings } from '../fs/format'
 
 export interface FsckOptions {
   /** the filesystem's pools: check that every referenced blob is in one of them */
   pools?: PoolDriver[]
 }
 
-/** readSettings reads a filesystem's settings; a ConfigError naming 'name' when there is none. */
-export async function readSettings(store: MetaStore, name: string): Promise<Settings> {
-  const { kv } = await store.get(new Keys(name).setting())
-  if (!kv) throw new ConfigError('name', `no filesystem '${name}' in this metadata store`)
-  return JSON.parse(kv.value.toString()) as Settings
-}
-
 /** fsck checks the filesystem `name` in store and reports every inconsistency it finds. */
 export async function fsck(store: MetaStore, name: string, opts: FsckOptions = {}): Promise<FsckReport> {
   const settings = await readSettings(store, name)
   const keys = new Keys(name)
-  const sec = sections(keys)
   const problems: Problem[] = []
   const report: Report = p => problems.push(p)
 
   const { kv: counter } = await store.get(keys.nextInode())
   const next = Number(counter?.value.toString() ?? ROOT_INO + 1)
-  const inodes = await loadInodes(store, sec.inodes, next, report)
-  const gone = await loadGone(store, sec.gone, report)
-  const names = await loadEntries(store, sec.entries, inodes, report)
+  const inodes = await loadInodes(store, keys, next, report)
+  const gone = await loadGone(store, keys, report)
+  const names = await loadEntries(store, keys, inodes, report)
   checkTree(inodes, names, gone, keys, report)
   checkGone(gone, inodes, keys, report)
-  const blobs = await checkChunks(store, sec.chunks, settings.chunkSize, inodes, report)
-  await checkXattrs(store, sec.xattrs, inodes, report)
+  const blobs = await checkChunks(store, keys, settings.chunkSize, inodes, report)
+  await checkXattrs(store, keys, inodes, report)
   if (opts.pools) await checkBlobs(blobs, opts.pools, report)
   return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names.count, blobs: blobs.size }
 }
 
 /** checkXattrs reports extended attributes whose inode does not exist. */
-async function checkXattrs(store: MetaStore, section: string, inodes: Map<number, Inode>, report: Report): Promise<void> {
-  for await (const kv of scan(store, section)) {
-    const parts = parseKey(kv.key, section)
+async function checkXattrs(store: MetaStore, keys: Keys, inodes: Map<number, Inode>, report: Report): Promise<void> {
+  for await (const kv of scan(store, keys.section('x'))) {
+    const parts = keys.parse('x', kv.key)
     if (!parts || parts.rest === '') report({ kind: 'bad-key', key: kv.key.toString(), detail: 'not an xattr key' })
     else if (!inodes.has(parts.ino)) report({ kind: 'xattr-orphan', key: kv.key.toString(), ino: parts.ino, detail: `xattr '${parts.rest}' of inode ${parts.ino}, which does not exist` })
   }

@@ -4,7 +4,8 @@ import { isReg, type Inode } from '../fs/inode'
 import type { MetaStore } from '../meta/store'
 import { extentProblems, isExtent } from './extents'
 import type { Report } from './report'
-import { parseKey, scan } from './scan'
+import { decodeUntrusted, type Keys } from '../fs/schema'
+import { scan } from './scan'
 
 /** Where a blob is referenced (the first place found), for reporting it missing. */
 export interface BlobRef {
@@ -12,15 +13,16 @@ export interface BlobRef {
   ino: number
 }
 
-/** checkChunks checks every chunk key under section; blob id -> its first reference. */
+/** checkChunks checks every chunk key; blob id -> its first reference. */
 export async function checkChunks(
-  store: MetaStore, section: string, chunkSize: number, inodes: Map<number, Inode>, report: Report,
+  store: MetaStore, keys: Keys, chunkSize: number, inodes: Map<number, Inode>, report: Report,
 ): Promise<Map<string, BlobRef>> {
   const blobs = new Map<string, BlobRef>()
-  for await (const kv of scan(store, section)) {
+  for await (const kv of scan(store, keys.section('c'))) {
     const key = kv.key.toString()
-    const parts = parseKey(kv.key, section)
-    if (!parts || !/^[0-9a-f]{8}$/.test(parts.rest)) {
+    const parts = keys.parse('c', kv.key)
+    const index = keys.chunkIndexOf(kv.key)
+    if (!parts || index === undefined) {
       report({ kind: 'bad-key', key, detail: 'not a chunk key' })
       continue
     }
@@ -30,13 +32,8 @@ export async function checkChunks(
       report({ kind: inode ? 'chunk-not-file' : 'chunk-orphan', key, ino, detail: `chunk of inode ${ino}, which ${inode ? 'is not a regular file' : 'does not exist'}` })
       continue
     }
-    let value: unknown
-    try {
-      value = JSON.parse(kv.value.toString())
-    } catch {
-      value = undefined
-    }
-    const start = parseInt(parts.rest, 16) * chunkSize
+    const value = decodeUntrusted(kv.value)
+    const start = index * chunkSize
     for (const p of extentProblems(value, { chunkSize, start, size: inode.size })) report({ ...p, key, ino })
     for (const e of Array.isArray(value) ? value.filter(isExtent) : []) {
       if (!blobs.has(e.blob)) blobs.set(e.blob, { key, ino })

@@ -5,13 +5,13 @@ import type { Inode } from '../fs/inode'
 import type { Keys } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
 import type { Report } from './report'
-import { parseKey, scan } from './scan'
+import { scan } from './scan'
 
 /** loadGone reads the inode numbers that carry a marker. */
-export async function loadGone(store: MetaStore, section: string, report: Report): Promise<Set<number>> {
+export async function loadGone(store: MetaStore, keys: Keys, report: Report): Promise<Set<number>> {
   const gone = new Set<number>()
-  for await (const kv of scan(store, section)) {
-    const parts = parseKey(kv.key, section)
+  for await (const kv of scan(store, keys.section('gone'))) {
+    const parts = keys.parse('gone', kv.key)
     if (!parts || parts.rest !== '') report({ kind: 'bad-key', key: kv.key.toString(), detail: 'not a gone/<ino> marker' })
     else gone.add(parts.ino)
   }

@@ -3,14 +3,15 @@
 import { decodeInode, type Inode } from '../fs/inode'
 import type { MetaStore } from '../meta/store'
 import type { Report } from './report'
-import { parseKey, scan } from './scan'
+import type { Keys } from '../fs/schema'
+import { scan } from './scan'
 
-/** loadInodes reads every inode record under section; next is the counter's next number. */
-export async function loadInodes(store: MetaStore, section: string, next: number, report: Report): Promise<Map<number, Inode>> {
+/** loadInodes reads every inode record; next is the counter's next number. */
+export async function loadInodes(store: MetaStore, keys: Keys, next: number, report: Report): Promise<Map<number, Inode>> {
   const inodes = new Map<number, Inode>()
-  for await (const kv of scan(store, section)) {
+  for await (const kv of scan(store, keys.section('i'))) {
     const key = kv.key.toString()
-    const parts = parseKey(kv.key, section)
+    const parts = keys.parse('i', kv.key)
     if (!parts || parts.rest !== '') {
       report({ kind: 'bad-key', key, detail: 'not an inode key' })
       continue

@@ -2,10 +2,10 @@
 // type it says; every inode but the root is reachable from the root (or is an unlinked file
 // kept by a gone/ marker); link counts, entry counts and parent pointers agree with the entries.
 import { isDir, S_IFMT, type Inode } from '../fs/inode'
-import { ROOT_INO, type Keys } from '../fs/schema'
+import { decodeEntry, ROOT_INO, type Keys } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
 import type { Report } from './report'
-import { parseKey, scan } from './scan'
+import { scan } from './scan'
 
 /** What the directory entries say, gathered in one pass over them. */
 export interface Names {
@@ -26,11 +26,11 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** loadEntries reads every directory entry, checking it against the inodes as it goes. */
-export async function loadEntries(store: MetaStore, section: string, inodes: Map<number, Inode>, report: Report): Promise<Names> {
+export async function loadEntries(store: MetaStore, keys: Keys, inodes: Map<number, Inode>, report: Report): Promise<Names> {
   const names: Names = { count: 0, namedIn: new Map(), perDir: new Map(), childDirs: new Map() }
-  for await (const kv of scan(store, section)) {
+  for await (const kv of scan(store, keys.section('d'))) {
     const key = kv.key.toString()
-    const parts = parseKey(kv.key, section)
+    const parts = keys.parse('d', kv.key)
     if (!parts || parts.rest === '') {
       report({ kind: 'bad-key', key, detail: 'not a directory entry key' })
       continue
@@ -47,7 +47,7 @@ export async function loadEntries(store: MetaStore, section: string, inodes: Map
       report({ kind: 'bad-entry', key, ino: parent, detail: `entry '${parts.rest}' does not decode as [ino, type]` })
       continue
     }
-    const [ino, type] = value
+    const { ino, type } = value
     const child = inodes.get(ino)
     if (!child) {
       report({ kind: 'dangling-entry', key, ino, detail: `entry '${parts.rest}' names inode ${ino}, which does not exist` })
@@ -60,15 +60,6 @@ export async function loadEntries(store: MetaStore, section: string, inodes: Map
     if (isDir(child)) push(names.childDirs, parent, ino)
   }
   return names
-}
-
-function decodeEntry(value: Buffer): [number, number] | undefined {
-  try {
-    const v = JSON.parse(value.toString()) as unknown
-    return Array.isArray(v) && v.length === 2 && v.every(n => Number.isSafeInteger(n) && n >= 0) ? (v as [number, number]) : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /** reachableDirs walks the directory tree down from the root. */

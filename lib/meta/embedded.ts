@@ -9,10 +9,11 @@
 //   lease(id, ttl, expires)                                   live leases, expiry in ms
 //   state(name, value)                                        'revision', 'compacted', 'lease_seq'
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import { MetaError } from '../errors'
+import { dirname, resolve } from 'node:path'
+import { ConfigError, MetaError } from '../errors'
+import { registerEngine } from './registry'
 import { checkTxn } from './request'
 import {
   prefixEnd, toBuffer,
@@ -410,3 +411,9 @@ function cmp(diff: number, op: Compare['op']): boolean {
     case '>': return diff > 0
   }
 }
+
+registerEngine('sqlite', async (location, _url, opts) => {
+  const path = resolve(location)
+  if (opts.existing && !existsSync(path)) throw new ConfigError('meta', `no metadata store at ${path}`)
+  return EmbeddedStore.open({ path })
+})

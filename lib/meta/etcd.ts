@@ -3,7 +3,8 @@
 // classify() marks recoverable, until a deadline, and then reports ETIMEDOUT.
 import { Etcd3, isRecoverableError, type IKeyValue, type IRequestOp, type IResponseOp } from 'etcd3'
 import { noop } from 'cockatiel'
-import { MetaError } from '../errors'
+import { ConfigError, MetaError } from '../errors'
+import { registerEngine } from './registry'
 import { checkTxn } from './request'
 import { withRetry, type RetryOptions } from './retry'
 import {
@@ -235,3 +236,11 @@ export function classify(err: unknown): MetaError {
   const recoverable = (err instanceof Error && isRecoverableError(err)) || transient.test(message)
   return new MetaError('EUNAVAILABLE', `etcd: ${message}`, { recoverable, cause: err })
 }
+
+registerEngine('etcd', async (location, url, opts) => {
+  const hosts = location.split(',').filter(Boolean)
+  if (hosts.length === 0 || hosts.some(h => !/^[\w.-]+:\d+$/.test(h))) {
+    throw new ConfigError('meta', `'${url}' is not etcd://host:port[,host:port...]`)
+  }
+  return EtcdStore.open({ endpoints: hosts.map(h => `http://${h}`), ...opts })
+})

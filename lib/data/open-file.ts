@@ -1,14 +1,10 @@
-// The state one mount keeps for an inode that has open handles: dirty data not yet sealed
-// into blobs, blocks being sealed, the chunk layouts read at open (close-to-open), and the
-// size this mount sees. Reads overlay: committed extents, then blocks in flight, then dirty data.
-import { WriteBuffer } from '../data/write-buffer'
-import type { Block, DirtyRange } from '../data/write-buffer'
-import type { Extent } from '../data/extent'
+// The data state one mount keeps for a file it has open: dirty data not yet sealed into
+// blobs, blocks being sealed, the chunk layouts read at open (close-to-open), and the size
+// this mount sees. Reads overlay: committed extents, then blocks in flight, then dirty data.
+import type { Extent } from './extent'
+import { WriteBuffer, type Block, type DirtyRange } from './write-buffer'
 
 export class OpenFile {
-  handles = 0
-  /** no names left: the inode goes when the last handle closes */
-  gone = false
   readonly dirty = new WriteBuffer()
   /** blocks taken from `dirty` whose blobs are being written and whose extents are not committed yet */
   inflight: Block[] = []

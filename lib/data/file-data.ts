@@ -2,19 +2,15 @@
 // blocks are sealed in the background as they fill (a write waits only when the file holds
 // too much unsealed data), everything on flush, fsync and release, which also report a failed
 // background seal. Sealing writes the blobs first and commits the extents, size and mtime in
-// one transaction second, so a crash leaves at most unreferenced blobs. Reads go extents ->
+// one transaction second (through Layouts, which the filesystem implements), so a crash leaves
+// at most unreferenced blobs; fragmented chunks are compacted here too. Reads go extents ->
 // blobs (cache, nearest pool, hash verified), then overlay what this mount has not committed
-// yet; sequential reads fetch the next blocks' blobs ahead.
-import { chunkSpans, overlay, pieces, truncate as truncateExtents, type Extent, type Piece } from '../data/extent'
-import type { BlobStore } from '../data/blob-store'
-import type { InodeCache } from './inode-cache'
-import type { Block } from '../data/write-buffer'
+// yet; sequential reads fetch the next blocks' blobs ahead. Data flows fs -> data -> drivers.
 import { EFBIG } from '../errors'
-import type { MetaStore } from '../meta/store'
-import { decodeInode, encodeInode, type Inode } from './inode'
+import type { BlobStore } from './blob-store'
+import { chunkSpans, pieces, type Extent, type Piece } from './extent'
 import type { OpenFile } from './open-file'
-import type { Keys, Settings } from './schema'
-import { transact, type Tx } from './tx'
+import type { Block } from './write-buffer'
 
 /** seal whole blocks once this many bytes are dirty, so memory stays bounded while a big file streams in */
 const SEAL_AT_BLOCKS = 4
@@ -24,7 +20,44 @@ const BUFFERED_BATCHES = 3
 const READ_AHEAD_BLOCKS = 4
 /** a chunk with this many extents is rewritten as whole blocks */
 const COMPACT_AT = 200
-const MAX_FILE_SIZE = 2 ** 50
+export const MAX_FILE_SIZE = 2 ** 50
+
+/** A Placed block: file bytes [offset, offset+length) now held by blob */
+export interface Placed {
+  offset: number
+  length: number
+  blob: string
+}
+
+/** A ChunkSnapshot is a chunk's committed layout as read for compaction, with what guards it */
+export interface ChunkSnapshot {
+  ino: number
+  chunk: number
+  extents: Extent[]
+  /** the file's size when read */
+  size: number
+  /** opaque: what replace compares against */
+  guard: unknown
+}
+
+/**
+ * Layouts is how the data path reads and commits files' chunk layouts; the filesystem
+ * implements it over its metadata (lib/fs/layouts.ts), so that this layer knows no keys and
+ * no transactions, and no transaction of it does blob I/O.
+ */
+export interface Layouts {
+  /** load reads a chunk's committed layout (empty when it has none) */
+  load(ino: number, chunk: number): Promise<Extent[]>
+  /**
+   * commit lays placed blocks over the committed layouts, with the size they imply and mtime,
+   * atomically; returns the new layout of every chunk it touched (none when the file is gone)
+   */
+  commit(ino: number, placed: Placed[], mtimeMs: number): Promise<Map<number, Extent[]>>
+  /** snapshot reads a chunk's layout and the file size for compaction; undefined when either is gone */
+  snapshot(ino: number, chunk: number): Promise<ChunkSnapshot | undefined>
+  /** replace commits extents as the chunk's layout if nothing guarded by snap changed; false otherwise */
+  replace(snap: ChunkSnapshot, extents: Extent[]): Promise<boolean>
+}
 
 export class FileData {
   private readonly blockSize: number
@@ -33,14 +66,12 @@ export class FileData {
   private readonly maxBuffered: number
 
   constructor(
-    private readonly store: MetaStore,
-    private readonly keys: Keys,
+    private readonly layouts: Layouts,
     private readonly blobs: BlobStore,
-    private readonly inodes: InodeCache,
-    settings: Settings,
+    geometry: { blockSize: number; chunkSize: number },
   ) {
-    this.blockSize = settings.blockSize
-    this.chunkSize = settings.chunkSize
+    this.blockSize = geometry.blockSize
+    this.chunkSize = geometry.chunkSize
     this.maxBuffered = BUFFERED_BATCHES * SEAL_AT_BLOCKS * this.blockSize
   }
 
@@ -128,87 +159,47 @@ export class FileData {
     })
   }
 
-  /**
-   * commitBlocks lays the sealed blocks (blob ids[n] holds blocks[n]) over the committed layout,
-   * with size and mtime. One read at most: the inode may come from the cache (guarded by its
-   * revision), and chunks at or past its size hold nothing (truncate removes them, and every
-   * write that makes one also grows the size), so only the others are read, together.
-   */
+  /** commitBlocks lays the sealed blocks (blob ids[n] holds blocks[n]) over the committed layout */
   private async commitBlocks(file: OpenFile, blocks: Block[], ids: string[]): Promise<void> {
-    const mtime = file.writtenMs || Date.now()
-    const spans = blocks.map(b => chunkSpans(b.offset, b.data.length, this.chunkSize))
-    const layouts = await transact(this.store, 'write', async tx => {
-      let i: Inode
-      try {
-        i = await this.inodes.readAssuming(tx, file.ino)
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOENT') return new Map<number, Extent[]>() // removed meanwhile: nothing to keep
-        throw err
-      }
-      const touched = [...new Set(spans.flat().map(span => span.chunk))]
-      const stored = touched.filter(chunk => chunk * this.chunkSize < i.size)
-      const raws = stored.length > 0 ? await tx.get(...stored.map(chunk => this.keys.chunk(file.ino, chunk))) : []
-      const layouts = new Map<number, Extent[]>(touched.map(chunk => [chunk, []]))
-      stored.forEach((chunk, n) => { if (raws[n]) layouts.set(chunk, JSON.parse(raws[n].toString()) as Extent[]) })
-      for (const [n, b] of blocks.entries()) {
-        for (const span of spans[n]) {
-          layouts.set(span.chunk, overlay(layouts.get(span.chunk)!, { off: span.off, len: span.len, blob: ids[n], boff: span.pos }))
-        }
-        i.size = Math.max(i.size, b.offset + b.data.length)
-      }
-      for (const [chunk, extents] of layouts) tx.put(this.keys.chunk(file.ino, chunk), JSON.stringify(extents))
-      i.mtimeMs = i.ctimeMs = mtime
-      tx.put(this.keys.inode(file.ino), encodeInode(i))
-      return layouts
-    })
+    const placed = blocks.map((b, n) => ({ offset: b.offset, length: b.data.length, blob: ids[n] }))
+    const layouts = await this.layouts.commit(file.ino, placed, file.writtenMs || Date.now())
     for (const [chunk, extents] of layouts) file.chunks.set(chunk, extents)
   }
 
   /**
-   * compact rewrites a fragmented chunk as whole aligned blocks (all-zero blocks become holes).
-   * The new layout is committed only if the chunk has not changed since it was read; the old
-   * blobs are left to GC.
+   * compact rewrites a fragmented chunk as whole aligned blocks (all-zero blocks become holes),
+   * outside any transaction; the new layout is committed only if the chunk and the size have
+   * not changed since they were read (otherwise the next seal tries again). The old blobs, and
+   * new ones of a lost race, are left to GC.
    */
   private async compact(file: OpenFile, chunk: number): Promise<void> {
-    const key = this.keys.chunk(file.ino, chunk)
-    const layout = await transact(this.store, 'compact', async tx => {
-      const [rawInode, rawChunk] = await tx.get(this.keys.inode(file.ino), key)
-      if (!rawInode || !rawChunk) return undefined
-      const extents = JSON.parse(rawChunk.toString()) as Extent[]
-      const end = Math.min(this.chunkSize, decodeInode(rawInode).size - chunk * this.chunkSize)
-      if (extents.length < COMPACT_AT || end <= 0) return undefined
-      const data = Buffer.alloc(end)
-      for (const p of pieces(extents, 0, end)) {
-        if (p.blob !== null) (await this.blobs.read(p.blob, p.boff, p.len)).copy(data, p.off)
-      }
-      const compacted: Extent[] = []
-      const zeros = Buffer.alloc(this.blockSize)
-      for (let off = 0; off < end; off += this.blockSize) {
-        const block = data.subarray(off, Math.min(end, off + this.blockSize))
-        if (block.equals(zeros.subarray(0, block.length))) continue
-        compacted.push({ off, len: block.length, blob: await this.blobs.put(Buffer.from(block)), boff: 0 })
-      }
-      tx.put(key, JSON.stringify(compacted))
-      return compacted
-    })
-    if (layout) file.chunks.set(chunk, layout)
+    const snap = await this.layouts.snapshot(file.ino, chunk)
+    if (!snap || snap.extents.length < COMPACT_AT) return
+    const end = Math.min(this.chunkSize, snap.size - chunk * this.chunkSize)
+    if (end <= 0) return
+    const data = Buffer.alloc(end)
+    await Promise.all(pieces(snap.extents, 0, end).map(async p => {
+      if (p.blob !== null) (await this.blobs.read(p.blob, p.boff, p.len)).copy(data, p.off)
+    }))
+    const compacted: Extent[] = []
+    const zeros = Buffer.alloc(this.blockSize)
+    for (let off = 0; off < end; off += this.blockSize) {
+      const block = data.subarray(off, Math.min(end, off + this.blockSize))
+      if (block.equals(zeros.subarray(0, block.length))) continue
+      compacted.push({ off, len: block.length, blob: await this.blobs.put(Buffer.from(block)), boff: 0 })
+    }
+    if (await this.layouts.replace(snap, compacted)) file.chunks.set(chunk, compacted)
   }
 
-  private async readChunk(tx: Tx, ino: number, chunk: number): Promise<Extent[]> {
-    const [raw] = await tx.get(this.keys.chunk(ino, chunk))
-    return raw ? (JSON.parse(raw.toString()) as Extent[]) : []
-  }
-
-  /** preload takes a chunk's layout read elsewhere (raw: the chunk key's value, null when absent) */
-  preload(file: OpenFile, chunk: number, raw: Buffer | null): void {
-    file.chunks.set(chunk, raw ? (JSON.parse(raw.toString()) as Extent[]) : [])
+  /** preload takes a chunk's layout read elsewhere (with the inode at open) */
+  preload(file: OpenFile, chunk: number, extents: Extent[]): void {
+    file.chunks.set(chunk, extents)
   }
 
   private async chunk(file: OpenFile, chunk: number): Promise<Extent[]> {
     let extents = file.chunks.get(chunk)
     if (!extents) {
-      const { kv } = await this.store.get(this.keys.chunk(file.ino, chunk))
-      extents = kv ? (JSON.parse(kv.value.toString()) as Extent[]) : []
+      extents = await this.layouts.load(file.ino, chunk)
       file.chunks.set(chunk, extents)
     }
     return extents
@@ -270,23 +261,6 @@ export class FileData {
       }
     } catch {
       // read-ahead is only a hint: the read that needs the layout reports the failure
-    }
-  }
-
-  /** truncate cuts or extends the committed layout of inode i to size, inside tx */
-  async truncate(tx: Tx, i: Inode, size: number): Promise<void> {
-    if (size >= i.size) return
-    const { kvs } = await this.store.range(this.keys.chunks(i.ino))
-    const keep = Math.ceil(size / this.chunkSize)
-    for (const kv of kvs) {
-      const chunk = parseInt(kv.key.toString().slice(-8), 16)
-      const key = this.keys.chunk(i.ino, chunk)
-      if (chunk >= keep) {
-        tx.delete(key)
-      } else if (chunk === keep - 1 && size % this.chunkSize !== 0) {
-        const extents = await this.readChunk(tx, i.ino, chunk)
-        tx.put(key, JSON.stringify(truncateExtents(extents, size % this.chunkSize)))
-      }
     }
   }
 

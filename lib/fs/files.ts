@@ -1,0 +1,174 @@
+// Open files: open (close-to-open: the inode and its first chunk's layout read afresh),
+// create, reads and writes through the data path, flush, fsync and release; and the freeing
+// of nameless inodes once no mount has them open any more.
+import { constants } from 'node:fs'
+import { EBADF, EISDIR, ENOENT } from '../errors'
+import type { FileData } from '../data/file-data'
+import type { MetaStore } from '../meta/store'
+import { check, R, W } from './access'
+import type { Attributes } from './attributes'
+import type { FsContext, Records } from './context'
+import { decodeInode, isDir, isReg, S_IFREG, type Inode } from './inode'
+import type { Locks } from './locks'
+import { fresh, type Namespace } from './namespace'
+import { LOCATE_ATTEMPTS, type PathWalk } from './path-walk'
+import { decodeExtents } from './schema'
+import { transact } from './tx'
+import type { Attr, Identity } from './types'
+
+const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
+const O_ACCMODE = O_WRONLY | O_RDWR
+
+export interface FilesParts {
+  records: Records
+  data: FileData
+  namespace: Namespace
+  walk: PathWalk
+  attributes: Attributes
+  locks: Locks
+}
+
+export class Files {
+  private readonly store: MetaStore
+
+  constructor(private readonly ctx: FsContext, private readonly parts: FilesParts) {
+    this.store = ctx.store
+  }
+
+  async create(parent: number, name: string, mode: number, flags: number, who: Identity): Promise<{ attr: Attr; fh: number }> {
+    const { namespace, records, walk } = this.parts
+    try {
+      const i = await namespace.make(parent, name, who, (ino, now) => fresh(ino, S_IFREG | (mode & 0o7777), who, now), true)
+      const { file, fresh: first } = this.ctx.opened.reserve(i.ino)
+      return { attr: records.attr(i), fh: this.ctx.opened.attach(file, first, i.size, flags & ~O_TRUNC) }
+    } catch (err) {
+      // O_CREAT without O_EXCL opens what is already there
+      if ((err as { code?: string }).code !== 'EEXIST' || flags & O_EXCL) throw err
+      const existing = await walk.lookupIno(parent, name, who)
+      const fh = await this.open(existing, flags, who)
+      return { attr: await records.getattr(existing), fh }
+    }
+  }
+
+  async open(ino: number, flags: number, who: Identity): Promise<number> {
+    return this.openAt(ino, flags, who, false)
+  }
+
+  /**
+   * openPath opens what path names now. The inode a name led to (cached, or looked up) may lose
+   * that name to another mount's rename or unlink before the open lands: then the path is
+   * walked again, a few times at most.
+   */
+  async openPath(path: string, flags: number, who: Identity): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      const { ino } = await this.parts.walk.resolve(path, who)
+      try {
+        return await this.openAt(ino, flags, who, true)
+      } catch (err) {
+        if (attempt >= LOCATE_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
+      }
+    }
+  }
+
+  /** openAt opens inode ino; named: it was reached by a name, so one without names left is ENOENT */
+  private async openAt(ino: number, flags: number, who: Identity, named: boolean): Promise<number> {
+    const acc = flags & O_ACCMODE
+    const { file, fresh: first } = this.ctx.opened.reserve(ino)
+    try {
+      const { i, firstChunk } = await this.openInode(ino, acc, who, named)
+      if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
+        await this.parts.attributes.truncate(ino, 0, who)
+        i.size = 0
+      }
+      const fh = this.ctx.opened.attach(file, first, i.size, flags)
+      if (first && i.size > 0) this.parts.data.preload(file, 0, decodeExtents(firstChunk))
+      return fh
+    } catch (err) {
+      this.ctx.opened.unreserve(file)
+      throw err
+    }
+  }
+
+  /**
+   * openInode reads the inode for an open (fresh: close-to-open), with the layout of its first
+   * chunk in the same round trip (most files have only one), and makes sure this session's open
+   * mark is committed
+   */
+  private async openInode(ino: number, acc: number, who: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
+    const { keys, marks } = this.ctx
+    for (;;) {
+      let marking = false
+      const opened = await transact(this.store, 'open', async tx => {
+        const [, firstChunk] = await tx.get(keys.inode(ino), keys.chunk(ino, 0))
+        const i = await this.parts.records.inode(tx, ino)
+        if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
+        if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
+        check(i, who, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
+        marking = !marks.has(ino)
+        if (marking) {
+          marks.put(tx, ino)
+          // rewriting the inode makes an unlink that read it before this open conflict and look again
+          this.parts.records.put(tx, i)
+        }
+        return { i, firstChunk }
+      })
+      if (marking) marks.committed(ino)
+      // a lingering mark relied on may have been released meanwhile: then write it after all
+      if (marking || marks.has(ino)) return opened
+    }
+  }
+
+  async read(fh: number, offset: number, length: number): Promise<Buffer> {
+    const h = this.ctx.opened.get(fh)
+    if ((h.flags & O_ACCMODE) === O_WRONLY) throw EBADF('not open for reading')
+    return this.parts.data.read(h.file, offset, length)
+  }
+
+  /** write buffers buf at offset (O_APPEND: at the end); buf is copied before the returned promise settles */
+  async write(fh: number, offset: number, buf: Buffer): Promise<number> {
+    const h = this.ctx.opened.get(fh)
+    if ((h.flags & O_ACCMODE) === 0) throw EBADF('not open for writing')
+    const at = h.flags & O_APPEND ? h.file.size : offset
+    await this.parts.data.write(h.file, at, buf)
+    return buf.length
+  }
+
+  async flush(fh: number): Promise<void> {
+    await this.parts.data.commit(this.ctx.opened.get(fh).file)
+  }
+
+  async release(fh: number): Promise<void> {
+    const h = this.ctx.opened.detach(fh)
+    const file = h.file
+    try {
+      await this.parts.data.commit(file)
+      if (h.locked) await this.parts.locks.flock(file.ino, fh, undefined, false)
+    } finally {
+      this.ctx.opened.unreserve(file)
+      // the open mark lingers (open-marks.ts), unless the inode has lost its last name
+      if (file.handles === 0) await this.ctx.marks.closed(file.ino, file.gone)
+    }
+  }
+
+  /** reap frees a nameless inode if no mount has it open any more */
+  async reap(ino: number): Promise<void> {
+    const { keys } = this.ctx
+    await transact(this.store, 'reap', async tx => {
+      if (this.ctx.opened.file(ino)) return
+      const [gone, raw] = await tx.get(keys.gone(ino), keys.inode(ino))
+      if (!gone) return
+      if (raw && decodeInode(raw).nlink > 0) return
+      if ((await tx.keys(keys.opens(ino))).length === 0) this.parts.records.free(tx, ino)
+    })
+  }
+
+  /** reapGone frees nameless inodes whose openers have all gone (their sessions ended or crashed) */
+  async reapGone(): Promise<void> {
+    const { keys } = this.ctx
+    const goneKeys = await this.store.range(keys.goneAll())
+    for (const kv of goneKeys.kvs) {
+      const parts = keys.parse('gone', kv.key)
+      if (parts) await this.reap(parts.ino)
+    }
+  }
+}
