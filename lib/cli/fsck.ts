@@ -2,6 +2,10 @@
 // references. Read-only. Prints a summary (or JSON) and exits 1 when there are problems.
 import { Command } from 'commander'
 import { openPools } from '../client/open'
+import { listGroups } from '../fs/config'
+import { Keys } from '../fs/schema'
+import type { MetaStore } from '../meta/store'
+import { reach } from './group'
 import type { PoolDriver } from '../../drivers/driver'
 import { fsck, readSettings, type FsckReport } from '../fsck/check'
 import { defaultMetaUrl, openStore } from '../meta'
@@ -26,11 +30,14 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
   // read-only: a store that is not there is an error, never a new empty one
   const store = await openStore(meta, { deadlineMs: 5_000, existing: true })
   let pools: PoolDriver[] = []
+  const groups = new Map<number, MetaStore>()
   try {
     pools = (await openPools(await readSettings(store, name))).map(p => p.driver)
-    return { meta, name, ...(await fsck(store, name, { pools })) }
+    for (const g of await listGroups(store, new Keys(name))) groups.set(g.id, await reach(g.url))
+    return { meta, name, ...(await fsck(store, name, { pools, groups })) }
   } finally {
     for (const p of pools) await p.close()
+    for (const g of groups.values()) await g.close()
     await store.close()
   }
 }

@@ -1,6 +1,7 @@
-// Assembling a client of one filesystem: the settings read from the metadata store, the
-// pools they name opened through their drivers, the blob store over them, and the Filesystem
-// on top. lib/fs receives all of this; it opens nothing itself.
+// Assembling a client of one filesystem: the settings read from the root group's metadata
+// store, the pools they name opened through their drivers, the blob store over them, and the
+// Filesystem on top, with the means to open its further groups' stores by URL. lib/fs receives
+// all of this; it opens nothing itself.
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
 import { BlobStore } from '../data/blob-store'
@@ -9,6 +10,10 @@ import { Filesystem, type OpenOptions } from '../fs/filesystem'
 import { readSettings } from '../fs/format'
 import type { Settings } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
+import { openShared } from './shared-stores'
+
+/** how long opening a further group's store may take before its operations fail */
+const GROUP_DEADLINE_MS = 5_000
 
 export interface ClientOptions extends Omit<OpenOptions, 'owns'> {
   /** the filesystem's name in the store (default 'meridian') */
@@ -34,7 +39,11 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const pools = await openPools(settings)
   const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }) })
   try {
-    return await Filesystem.open(store, settings, blobs, { ...opts, owns: pools.map(p => p.driver) })
+    return await Filesystem.open(store, settings, blobs, {
+      ...opts,
+      owns: pools.map(p => p.driver),
+      openGroup: url => openShared(url, GROUP_DEADLINE_MS),
+    })
   } catch (err) {
     for (const p of pools) await p.driver.close()
     throw err

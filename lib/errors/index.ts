@@ -48,6 +48,7 @@ export const ENOSYS = fsError('ENOSYS')
 export const ETIMEDOUT = fsError('ETIMEDOUT')
 export const EINTR = fsError('EINTR')
 export const EDEADLK = fsError('EDEADLK')
+export const EBUSY = fsError('EBUSY')
 
 export type MetaErrorCode =
   /** the requested revision was compacted away */

@@ -6,7 +6,6 @@ import { allowed, check, inGroup, W } from './access'
 import type { FsContext, Records } from './context'
 import { isDir, isReg, S_IFMT, S_ISGID, S_ISUID } from './inode'
 import type { MetaLayouts } from './layouts'
-import { transact } from './tx'
 import type { Attr, AttrChange, Identity } from './types'
 
 export class Attributes {
@@ -23,7 +22,7 @@ export class Attributes {
     const open = this.ctx.opened.file(ino)
     if (open && (change.mtimeMs !== undefined || change.atimeMs !== undefined)) await this.data.commit(open)
     if (change.size !== undefined) await this.truncate(ino, change.size, who, fh)
-    const i = await transact(this.ctx.store, 'setattr', async tx => {
+    const i = await (await this.ctx.groups.of(ino)).transact('setattr', async tx => {
       const i = await this.records.inode(tx, ino)
       const owner = who.uid === 0 || who.uid === i.uid
       const now = Date.now()
@@ -69,7 +68,7 @@ export class Attributes {
     const viaHandle = fh !== undefined && this.ctx.opened.find(fh)?.file.ino === ino
     // a seal of earlier writes that committed after the truncate would put back what it cuts
     if (open) await this.data.settle(open)
-    await transact(this.ctx.store, 'truncate', async tx => {
+    await (await this.ctx.groups.of(ino)).transact('truncate', async tx => {
       const i = await this.records.inode(tx, ino)
       if (isDir(i)) throw EISDIR(`inode ${ino}`)
       if (!isReg(i)) throw EINVAL(`inode ${ino} is not a regular file`)
@@ -83,7 +82,7 @@ export class Attributes {
   }
 
   async access(ino: number, mask: number, who: Identity): Promise<void> {
-    const i = await transact(this.ctx.store, 'access', tx => this.records.inode(tx, ino))
+    const i = await (await this.ctx.groups.of(ino)).transact('access', tx => this.records.inode(tx, ino))
     if (mask !== 0) check(i, who, mask, `inode ${ino}`)
   }
 }

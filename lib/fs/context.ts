@@ -1,28 +1,25 @@
-// What the parts of one mounted filesystem share: the store, the key layout, the caches of
-// inodes and names, the open files, the open marks and the session; and the small reads every
+// What the parts of one mounted filesystem share: its groups (each with its store, session and
+// open marks), the key layout, the caches of inodes and names and the open files; and the small reads every
 // operation starts with (an inode, a directory, an entry), each taking what the caches hold
 // where a guarded guess is safe (a stale guess only fails the commit; the next run reads).
 import { ENOTDIR } from '../errors'
-import type { MetaStore } from '../meta/store'
+import type { Groups } from './groups'
 import type { Handles } from './handles'
+import { groupOf } from './ino'
 import { encodeInode, isDir, S_IFMT, toAttr, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import type { NameCache } from './name-cache'
-import type { OpenMarks } from './open-marks'
 import { decodeEntry, encodeEntry, type Keys, type Settings } from './schema'
-import type { Session } from './session'
-import { transact, type Tx } from './tx'
+import type { Tx } from './tx'
 import type { Attr } from './types'
 
 export interface FsContext {
-  readonly store: MetaStore
+  readonly groups: Groups
   readonly keys: Keys
   readonly settings: Settings
   readonly inodes: InodeCache
   readonly names: NameCache
   readonly opened: Handles
-  readonly marks: OpenMarks
-  readonly session: Session
 }
 
 /** Records is the reading and writing of inodes and entries inside transactions, over a context. */
@@ -81,7 +78,8 @@ export class Records {
     for (const [parent, name] of names) {
       const cached = this.assumeEntry(tx, parent, name)
       keys.push(this.ctx.keys.inode(parent), this.ctx.keys.entry(parent, name))
-      if (cached !== undefined) keys.push(this.ctx.keys.inode(cached))
+      // an inode of another group is not in this transaction's store
+      if (cached !== undefined && groupOf(cached) === groupOf(parent)) keys.push(this.ctx.keys.inode(cached))
     }
     await tx.get(...keys)
   }
@@ -118,7 +116,8 @@ export class Records {
   }
 
   async getattr(ino: number): Promise<Attr> {
-    const { inodes, store } = this.ctx
-    return this.attr(inodes.get(ino) ?? (await transact(store, 'getattr', tx => inodes.read(tx, ino))))
+    const { inodes, groups } = this.ctx
+    const cached = inodes.get(ino)
+    return this.attr(cached ?? (await (await groups.of(ino)).transact('getattr', tx => inodes.read(tx, ino))))
   }
 }

@@ -4,16 +4,15 @@
 import { constants } from 'node:fs'
 import { EBADF, EISDIR, ENOENT } from '../errors'
 import type { FileData } from '../data/file-data'
-import type { MetaStore } from '../meta/store'
 import { check, R, W } from './access'
 import type { Attributes } from './attributes'
 import type { FsContext, Records } from './context'
+import type { Group } from './group'
 import { decodeInode, isDir, isReg, S_IFREG, type Inode } from './inode'
 import type { Locks } from './locks'
 import { fresh, type Namespace } from './namespace'
 import { LOCATE_ATTEMPTS, type PathWalk } from './path-walk'
 import { decodeExtents } from './schema'
-import { transact } from './tx'
 import type { Attr, Identity } from './types'
 
 const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
@@ -29,11 +28,7 @@ export interface FilesParts {
 }
 
 export class Files {
-  private readonly store: MetaStore
-
-  constructor(private readonly ctx: FsContext, private readonly parts: FilesParts) {
-    this.store = ctx.store
-  }
+  constructor(private readonly ctx: FsContext, private readonly parts: FilesParts) {}
 
   async create(parent: number, name: string, mode: number, flags: number, who: Identity): Promise<{ attr: Attr; fh: number }> {
     const { namespace, records, walk } = this.parts
@@ -95,10 +90,12 @@ export class Files {
    * mark is committed
    */
   private async openInode(ino: number, acc: number, who: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
-    const { keys, marks } = this.ctx
+    const { keys } = this.ctx
+    const g = await this.ctx.groups.of(ino)
+    const marks = g.marks
     for (;;) {
       let marking = false
-      const opened = await transact(this.store, 'open', async tx => {
+      const opened = await g.transact('open', async tx => {
         const [, firstChunk] = await tx.get(keys.inode(ino), keys.chunk(ino, 0))
         const i = await this.parts.records.inode(tx, ino)
         if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
@@ -146,14 +143,14 @@ export class Files {
     } finally {
       this.ctx.opened.unreserve(file)
       // the open mark lingers (open-marks.ts), unless the inode has lost its last name
-      if (file.handles === 0) await this.ctx.marks.closed(file.ino, file.gone)
+      if (file.handles === 0) await (await this.ctx.groups.of(file.ino)).marks.closed(file.ino, file.gone)
     }
   }
 
   /** reap frees a nameless inode if no mount has it open any more */
   async reap(ino: number): Promise<void> {
     const { keys } = this.ctx
-    await transact(this.store, 'reap', async tx => {
+    await (await this.ctx.groups.of(ino)).transact('reap', async tx => {
       if (this.ctx.opened.file(ino)) return
       const [gone, raw] = await tx.get(keys.gone(ino), keys.inode(ino))
       if (!gone) return
@@ -162,10 +159,10 @@ export class Files {
     })
   }
 
-  /** reapGone frees nameless inodes whose openers have all gone (their sessions ended or crashed) */
-  async reapGone(): Promise<void> {
+  /** reapGone frees a group's nameless inodes whose openers have all gone (their sessions ended or crashed) */
+  async reapGone(g: Group): Promise<void> {
     const { keys } = this.ctx
-    const goneKeys = await this.store.range(keys.goneAll())
+    const goneKeys = await g.store.range(keys.goneAll())
     for (const kv of goneKeys.kvs) {
       const parts = keys.parse('gone', kv.key)
       if (parts) await this.reap(parts.ino)

@@ -8,6 +8,7 @@
 //   path-walk.ts   lookups, and the walk of whole paths for path-based bindings
 //   attributes.ts  setattr (chmod, chown, utimens, truncate), access
 //   files.ts       open, create, read, write, flush, release; freeing nameless inodes
+//   groups.ts      the metadata groups (group.ts: store, session, open marks, inode counter, epoch)
 //   xattrs.ts, locks.ts, open-marks.ts, session.ts, inode-alloc.ts, layouts.ts
 import { FileData } from '../data/file-data'
 import type { BlobStore } from '../data/blob-store'
@@ -17,19 +18,19 @@ import { Attributes } from './attributes'
 import { Records, type FsContext } from './context'
 import { Files } from './files'
 import { exists, format, type FormatOptions } from './format'
+import { Groups, type GroupOpener } from './groups'
 import { Handles } from './handles'
-import { InodeAllocator, MAX_INO } from './inode-alloc'
+import { GROUP_SPAN } from './ino'
 import { InodeCache } from './inode-cache'
 import { MetaLayouts } from './layouts'
 import type { Lock, LockType } from './lock-table'
 import { Locks, type LockRequest } from './locks'
 import { NameCache } from './name-cache'
 import { Namespace } from './namespace'
-import { ObservedStore } from './observed-store'
-import { OpenMarks } from './open-marks'
+import { Partitions } from './partitions'
 import { PathWalk } from './path-walk'
-import { Keys, type Settings } from './schema'
-import { Session } from './session'
+import { Keys, type PartitionRecord, type Settings } from './schema'
+import type { Session } from './session'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type StatFs } from './types'
 import { Xattrs } from './xattrs'
 
@@ -50,6 +51,8 @@ export interface OpenOptions {
   sessionTtl?: number
   /** what the filesystem closes after itself (the pools under its blob store) */
   owns?: Array<{ close(): Promise<void> }>
+  /** opens the store of a further group from its URL; without it the filesystem reaches only its root group */
+  openGroup?: GroupOpener
 }
 
 export class Filesystem {
@@ -65,13 +68,13 @@ export class Filesystem {
     private readonly records: Records,
     private readonly blobs: BlobStore,
     private readonly data: FileData,
-    private readonly inos: InodeAllocator,
     private readonly walk: PathWalk,
     private readonly namespace: Namespace,
     private readonly attributes: Attributes,
     private readonly files: Files,
     private readonly xattrs: Xattrs,
     private readonly locks: Locks,
+    private readonly partitions: Partitions,
     private readonly owns: Array<{ close(): Promise<void> }>,
     identity: Identity | undefined,
   ) {
@@ -89,35 +92,36 @@ export class Filesystem {
     return exists(store, name)
   }
 
-  /** open mounts nothing: it starts a session on a formatted filesystem, its data in blobs. */
-  static async open(backing: MetaStore, settings: Settings, blobs: BlobStore, opts: OpenOptions = {}): Promise<Filesystem> {
+  /**
+   * open mounts nothing: it starts this mount's session in the root group (rootStore, where the
+   * filesystem was formatted) and, as their inodes are met, in further groups; data goes to blobs
+   */
+  static async open(rootStore: MetaStore, settings: Settings, blobs: BlobStore, opts: OpenOptions = {}): Promise<Filesystem> {
     const keys = new Keys(settings.name)
     const inodes = new InodeCache(keys)
-    const store = new ObservedStore(backing, (ops, revision) => inodes.observe(ops, revision))
-    const session = await Session.start(store, keys, opts.sessionTtl)
     const opened = new Handles()
     let files: Files | undefined
-    const marks = new OpenMarks(store, keys, {
-      session,
+    const groups = await Groups.start(rootStore, keys, inodes, {
+      sessionTtl: opts.sessionTtl,
       isOpen: ino => opened.file(ino) !== undefined,
       reap: ino => files!.reap(ino),
-    })
-    session.onRenew(() => marks.renewed())
-    const ctx: FsContext = { store, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? 1000), opened, marks, session }
+      epochChanged: group => log.info({ group }, 'the configuration epoch moved on'),
+      opened: group => files!.reapGone(group),
+    }, opts.openGroup)
+    const ctx: FsContext = { groups, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? 1000), opened }
     const records = new Records(ctx)
-    const layouts = new MetaLayouts(store, keys, inodes, settings.chunkSize)
+    const layouts = new MetaLayouts(groups, keys, inodes, settings.chunkSize)
     const data = new FileData(layouts, blobs, settings)
-    const inos = new InodeAllocator(store, keys)
     const walk = new PathWalk(ctx, records)
-    const namespace = new Namespace(ctx, records, inos, walk)
+    const namespace = new Namespace(ctx, records, walk)
     const attributes = new Attributes(ctx, records, data, layouts)
-    const locks = new Locks(store, keys, session)
+    const locks = new Locks(groups, keys)
     files = new Files(ctx, { records, data, namespace, walk, attributes, locks })
     const fs = new Filesystem(
-      ctx, records, blobs, data, inos, walk, namespace, attributes, files, new Xattrs(store, keys, inodes), locks, opts.owns ?? [], opts.identity,
+      ctx, records, blobs, data, walk, namespace, attributes, files, new Xattrs(groups, keys, inodes), locks,
+      new Partitions(ctx, records, walk, namespace), opts.owns ?? [], opts.identity,
     )
-    await marks.watchGone()
-    await files.reapGone()
+    await files.reapGone(groups.root)
     return fs
   }
 
@@ -261,7 +265,7 @@ export class Filesystem {
    */
   async sync(): Promise<void> {
     await this.data.sync()
-    await this.ctx.store.sync()
+    await this.ctx.groups.sync()
   }
 
   release(fh: number): Promise<void> {
@@ -288,22 +292,34 @@ export class Filesystem {
 
   async statfs(): Promise<StatFs> {
     const usage = await this.blobs.usage()
-    const used = await this.inos.used()
+    const used = await this.ctx.groups.root.inos.used()
     const bsize = 4096
     return {
       blockSize: bsize,
       blocks: Math.floor(usage.totalBytes / bsize),
       blocksFree: Math.floor(usage.freeBytes / bsize),
       blocksAvailable: Math.floor(usage.freeBytes / bsize),
-      files: MAX_INO,
-      filesFree: MAX_INO - used,
+      files: GROUP_SPAN,
+      filesFree: GROUP_SPAN - used,
       nameMax: 255,
     }
   }
 
-  /** session is this mount's session (its sid changes if a lost lease is replaced) */
+  // ---- partitions ----
+
+  /** addPartition makes path (absent, or an empty directory) the top of a partition living in group */
+  addPartition(path: string, group: string): Promise<PartitionRecord> {
+    return this.partitions.add(path, group)
+  }
+
+  /** removePartition ends the (empty) partition at path */
+  removePartition(path: string): Promise<void> {
+    return this.partitions.remove(path)
+  }
+
+  /** session is this mount's session in the root group (its sid changes if a lost lease is replaced) */
   get session(): Session {
-    return this.ctx.session
+    return this.ctx.groups.root.session
   }
 
   /** close commits every open file, ends the session and closes what it owns; idempotent */
@@ -311,10 +327,9 @@ export class Filesystem {
     if (this.closed) return
     this.closed = true
     for (const fh of this.ctx.opened.numbers()) await this.release(fh).catch(() => undefined)
-    await this.ctx.marks.close().catch(() => undefined)
     clearInterval(this.writeback)
     await this.sync().catch((err: unknown) => log.warn({ err }, 'close: making committed changes durable failed'))
-    await this.ctx.session.close()
+    await this.ctx.groups.close()
     await this.blobs.close()
     for (const owned of this.owns) await owned.close()
   }

@@ -1,20 +1,20 @@
-// Inode numbers come from a counter in the store (next/inode), taken a batch at a time, so
-// that a create costs no extra round trip; numbers of a batch a mount never used are skipped.
+// Inode numbers come from a counter in each group's store (next/inode), taken a batch at a
+// time, so that a create costs no extra round trip; numbers of a batch a mount never used are
+// skipped. Each group hands out only its own range (ino.ts).
 import { ENOSPC } from '../errors'
 import type { MetaStore } from '../meta/store'
-import { ROOT_INO, type Keys } from './schema'
+import { endIno, firstIno } from './ino'
+import type { Keys } from './schema'
 import { transact } from './tx'
 
 const BATCH = 1000
-/** the first number no inode may take (fuse-native narrows numbers for the kernel itself, in lib/fuse) */
-export const MAX_INO = 2 ** 53
 
 export class InodeAllocator {
   private next = 0
   private end = 0
   private refilling: Promise<void> | undefined
 
-  constructor(private readonly store: MetaStore, private readonly keys: Keys) {}
+  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly group: number) {}
 
   /** take hands out an unused inode number */
   async take(): Promise<number> {
@@ -25,17 +25,17 @@ export class InodeAllocator {
     return this.next++
   }
 
-  /** used reads how many numbers have been handed out in all (for statfs) */
+  /** used reads how many of the group's numbers have been handed out (for statfs) */
   async used(): Promise<number> {
     const { kv } = await this.store.get(this.keys.nextInode())
-    return Number(kv?.value.toString() ?? ROOT_INO + 1)
+    return Number(kv?.value.toString() ?? firstIno(this.group)) - firstIno(this.group)
   }
 
   private async refill(): Promise<void> {
     const start = await transact(this.store, 'allocate inodes', async tx => {
       const [raw] = await tx.get(this.keys.nextInode())
-      const next = Number(raw?.toString() ?? ROOT_INO + 1)
-      if (next + BATCH > MAX_INO) throw ENOSPC('no inode numbers left')
+      const next = Number(raw?.toString() ?? firstIno(this.group))
+      if (next + BATCH > endIno(this.group)) throw ENOSPC(`group ${this.group} has no inode numbers left`)
       tx.put(this.keys.nextInode(), String(next + BATCH))
       return next
     })

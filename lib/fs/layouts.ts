@@ -3,11 +3,11 @@
 // records here; the blobs were written before anything here runs.
 import type { ChunkSnapshot, Layouts, Placed } from '../data/file-data'
 import { chunkSpans, overlay, truncate as truncateExtents, type Extent } from '../data/extent'
-import type { MetaStore } from '../meta/store'
+import type { Groups } from './groups'
 import { encodeInode, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import { decodeExtents, encodeExtents, type Keys } from './schema'
-import { Tx, transact } from './tx'
+import { Tx } from './tx'
 
 interface Guard {
   inodeRev: number
@@ -16,14 +16,15 @@ interface Guard {
 
 export class MetaLayouts implements Layouts {
   constructor(
-    private readonly store: MetaStore,
+    private readonly groups: Groups,
     private readonly keys: Keys,
     private readonly inodes: InodeCache,
     private readonly chunkSize: number,
   ) {}
 
   async load(ino: number, chunk: number): Promise<Extent[]> {
-    return decodeExtents((await this.store.get(this.keys.chunk(ino, chunk))).kv?.value ?? null)
+    const { store } = await this.groups.of(ino)
+    return decodeExtents((await store.get(this.keys.chunk(ino, chunk))).kv?.value ?? null)
   }
 
   /**
@@ -33,7 +34,7 @@ export class MetaLayouts implements Layouts {
    */
   async commit(ino: number, placed: Placed[], mtimeMs: number): Promise<Map<number, Extent[]>> {
     const spans = placed.map(p => chunkSpans(p.offset, p.length, this.chunkSize))
-    return transact(this.store, 'write', async tx => {
+    return (await this.groups.of(ino)).transact('write', async tx => {
       let i: Inode
       try {
         i = await this.inodes.readAssuming(tx, ino)
@@ -60,7 +61,7 @@ export class MetaLayouts implements Layouts {
   }
 
   async snapshot(ino: number, chunk: number): Promise<ChunkSnapshot | undefined> {
-    const tx = new Tx(this.store)
+    const tx = new Tx((await this.groups.of(ino)).store)
     const inodeKey = this.keys.inode(ino)
     const chunkKey = this.keys.chunk(ino, chunk)
     const [rawInode, rawChunk] = await tx.get(inodeKey, chunkKey)
@@ -72,7 +73,8 @@ export class MetaLayouts implements Layouts {
 
   async replace(snap: ChunkSnapshot, extents: Extent[]): Promise<boolean> {
     const { inodeRev, chunkRev } = snap.guard as Guard
-    const res = await this.store.txn(
+    const { store } = await this.groups.of(snap.ino)
+    const res = await store.txn(
       [
         { key: this.keys.inode(snap.ino), target: 'mod', op: '=', value: inodeRev },
         { key: this.keys.chunk(snap.ino, snap.chunk), target: 'mod', op: '=', value: chunkRev },
@@ -85,12 +87,10 @@ export class MetaLayouts implements Layouts {
   /** truncate cuts the committed layout of inode i to size, inside tx (growing needs nothing: holes) */
   async truncate(tx: Tx, i: Inode, size: number): Promise<void> {
     if (size >= i.size) return
-    const { kvs } = await this.store.range(this.keys.chunks(i.ino))
     const keep = Math.ceil(size / this.chunkSize)
-    for (const kv of kvs) {
-      const chunk = this.keys.chunkIndexOf(kv.key)
+    for (const key of await tx.keys(this.keys.chunks(i.ino))) {
+      const chunk = this.keys.chunkIndexOf(key)
       if (chunk === undefined) continue
-      const key = this.keys.chunk(i.ino, chunk)
       if (chunk >= keep) {
         tx.delete(key)
       } else if (chunk === keep - 1 && size % this.chunkSize !== 0) {

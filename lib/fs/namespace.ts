@@ -1,30 +1,35 @@
 // The namespace: making and removing names, renaming them, listing directories. Each
-// operation is one optimistic transaction (tx.ts) that reads what it checks and writes the
-// entry, both inodes' link counts and times, and the directories' entry counts together.
-import { EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
+// operation is one optimistic transaction (tx.ts) in the group of the directories it changes,
+// reading what it checks and writing the entry, the inodes' link counts and times and the
+// directories' entry counts together. A new inode lives in its parent directory's group. A
+// partition's top directory lives in its own group and its entry in the parent's: like a
+// mountpoint, it cannot be removed or renamed here (EBUSY; `meridian partition rm` does it),
+// and a rename or link from one group to another answers EXDEV, as between two mounts.
+import { EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EXDEV } from '../errors'
 import { check, checkSticky, R, W, X } from './access'
 import type { FsContext, Records } from './context'
-import type { InodeAllocator } from './inode-alloc'
+import type { Group } from './group'
+import { groupOf } from './ino'
 import { isDir, isLink, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, type Inode } from './inode'
 import { checkName } from './names'
 import type { PathWalk } from './path-walk'
 import { decodeEntry, ROOT_INO } from './schema'
-import { transact, type Tx } from './tx'
+import type { Tx } from './tx'
 import type { Attr, DirEntry, Identity } from './types'
 
 export class Namespace {
   constructor(
     private readonly ctx: FsContext,
     private readonly records: Records,
-    private readonly inos: InodeAllocator,
     private readonly walk: PathWalk,
   ) {}
 
   /** make links a new inode into parent under name; the common part of mkdir, mknod, create, symlink */
   async make(parent: number, name: string, who: Identity, build: (ino: number, now: number) => Inode, opened = false): Promise<Inode> {
     checkName(name)
-    const ino = await this.inos.take()
-    const made = await transact(this.ctx.store, 'create', async tx => {
+    const g = await this.ctx.groups.of(parent)
+    const ino = await g.inos.take()
+    const made = await g.transact('create', async tx => {
       const { dir, child } = await this.records.newEntry(tx, parent, name)
       check(dir, who, W | X, name)
       if (child) throw EEXIST(name)
@@ -37,7 +42,7 @@ export class Namespace {
         if (isDir(i)) i.mode |= S_ISGID
       }
       this.records.put(tx, i)
-      if (opened) this.ctx.marks.put(tx, ino)
+      if (opened) g.marks.put(tx, ino)
       this.records.putEntry(tx, parent, name, i)
       dir.entries = (dir.entries ?? 0) + 1
       if (isDir(i)) dir.nlink++
@@ -45,7 +50,7 @@ export class Namespace {
       this.records.put(tx, dir)
       return i
     })
-    if (opened) this.ctx.marks.committed(ino)
+    if (opened) g.marks.committed(ino)
     this.ctx.names.set(parent, name, { ino })
     return made
   }
@@ -73,14 +78,15 @@ export class Namespace {
   }
 
   async readlink(ino: number): Promise<string> {
-    const i = await transact(this.ctx.store, 'readlink', tx => this.records.inode(tx, ino))
+    const i = await (await this.ctx.groups.of(ino)).transact('readlink', tx => this.records.inode(tx, ino))
     if (!isLink(i)) throw EINVAL(`inode ${ino} is not a symlink`)
     return i.target ?? ''
   }
 
   async link(ino: number, newParent: number, newName: string, who: Identity): Promise<Attr> {
     checkName(newName)
-    const i = await transact(this.ctx.store, 'link', async tx => {
+    if (groupOf(ino) !== groupOf(newParent)) throw EXDEV(`inode ${ino} and directory ${newParent} are in different groups`)
+    const i = await (await this.ctx.groups.of(ino)).transact('link', async tx => {
       const i = await this.records.inode(tx, ino)
       if (isDir(i)) throw EPERM('hard links to directories are not allowed')
       const { dir, child } = await this.records.entry(tx, newParent, newName)
@@ -102,28 +108,30 @@ export class Namespace {
   }
 
   /** dropName drops one name of an inode inside a transaction; frees it when no name and no handle is left */
-  private async dropName(tx: Tx, i: Inode, now: number): Promise<void> {
+  private async dropName(g: Group, tx: Tx, i: Inode, now: number): Promise<void> {
     i.nlink = isDir(i) ? 0 : i.nlink - 1
     i.ctimeMs = now
     const open = this.ctx.opened.file(i.ino)
     if (i.nlink > 0) {
       this.records.put(tx, i)
-    } else if (open || (await this.ctx.marks.othersAfterUnlink(tx, i.ino)).length > 0) {
+    } else if (open || (await g.marks.othersAfterUnlink(tx, i.ino)).length > 0) {
       // some mount has it open: it stays, nameless, until the last close anywhere
       if (open) open.gone = true
       this.records.put(tx, i)
-      tx.put(this.ctx.keys.gone(i.ino), this.ctx.session.sid)
+      tx.put(this.ctx.keys.gone(i.ino), g.session.sid)
     } else {
       this.records.free(tx, i.ino)
     }
   }
 
   async unlink(parent: number, name: string, who: Identity): Promise<void> {
-    await transact(this.ctx.store, 'unlink', async tx => {
+    const g = await this.ctx.groups.of(parent)
+    await g.transact('unlink', async tx => {
       await this.records.readNames(tx, [parent, name])
       const { dir, child } = await this.records.entry(tx, parent, name)
       check(dir, who, W | X, name)
       if (!child) throw ENOENT(name)
+      if (groupOf(child) !== g.id) throw EISDIR(`${name} is the top directory of a partition`)
       const i = await this.ctx.inodes.readAssuming(tx, child)
       if (isDir(i)) throw EISDIR(name)
       checkSticky(dir, i, who, name)
@@ -132,16 +140,18 @@ export class Namespace {
       dir.entries = (dir.entries ?? 1) - 1
       dir.mtimeMs = dir.ctimeMs = now
       this.records.put(tx, dir)
-      await this.dropName(tx, i, now)
+      await this.dropName(g, tx, i, now)
     })
     this.ctx.names.forget(parent, name)
   }
 
   async rmdir(parent: number, name: string, who: Identity): Promise<void> {
-    await transact(this.ctx.store, 'rmdir', async tx => {
+    const g = await this.ctx.groups.of(parent)
+    await g.transact('rmdir', async tx => {
       const { dir, child } = await this.records.entry(tx, parent, name)
       check(dir, who, W | X, name)
       if (!child) throw ENOENT(name)
+      if (groupOf(child) !== g.id) throw EBUSY(`${name} is the top directory of a partition`)
       const i = await this.records.inode(tx, child)
       if (!isDir(i)) throw ENOTDIR(name)
       if ((i.entries ?? 0) > 0) throw ENOTEMPTY(name)
@@ -163,7 +173,9 @@ export class Namespace {
       await this.walk.lookupIno(parent, name, who)
       return
     }
-    await transact(this.ctx.store, 'rename', async tx => {
+    if (groupOf(parent) !== groupOf(newParent)) throw EXDEV(`directories ${parent} and ${newParent} are in different groups`)
+    const g = await this.ctx.groups.of(parent)
+    await g.transact('rename', async tx => {
       await this.records.readNames(tx, [parent, name], [newParent, newName])
       const src = await this.records.entry(tx, parent, name)
       const dst = parent === newParent ? { dir: src.dir, child: 0 } : await this.records.entry(tx, newParent, newName)
@@ -171,12 +183,14 @@ export class Namespace {
       check(src.dir, who, W | X, name)
       check(dst.dir, who, W | X, newName)
       if (!src.child) throw ENOENT(name)
+      if (groupOf(src.child) !== g.id) throw EBUSY(`${name} is the top directory of a partition`)
       const moved = await this.ctx.inodes.readAssuming(tx, src.child)
       checkSticky(src.dir, moved, who, name)
       if (dst.child === src.child) return // two names of one inode: POSIX says do nothing
       const now = Date.now()
       let replaced: Inode | undefined
       if (dst.child) {
+        if (groupOf(dst.child) !== g.id) throw EBUSY(`${newName} is the top directory of a partition`)
         replaced = await this.records.inode(tx, dst.child)
         checkSticky(dst.dir, replaced, who, newName)
         if (isDir(moved) && !isDir(replaced)) throw ENOTDIR(newName)
@@ -199,7 +213,7 @@ export class Namespace {
       }
       if (replaced) {
         if (isDir(replaced)) dst.dir.nlink--
-        await this.dropName(tx, replaced, now)
+        await this.dropName(g, tx, replaced, now)
       }
       moved.ctimeMs = now
       src.dir.mtimeMs = src.dir.ctimeMs = now
@@ -212,23 +226,32 @@ export class Namespace {
     this.ctx.names.forget(newParent, newName)
   }
 
-  /** EINVAL when dir is target or one of its ancestors: a directory cannot move into itself */
+  /**
+   * EINVAL when dir is target or one of its ancestors: a directory cannot move into itself. The
+   * ancestors in tx's group are read in tx (guarded); the path up may pass through nested
+   * partitions of other groups, whose directories are read in a transaction of their own
+   */
   private async checkNotInside(tx: Tx, dir: number, target: number): Promise<void> {
+    const here = groupOf(dir)
     for (let at = target; ; ) {
       if (at === dir) throw EINVAL('cannot move a directory into itself')
       if (at === ROOT_INO) return
-      at = (await this.records.dir(tx, at)).parent ?? ROOT_INO
+      const d = groupOf(at) === here
+        ? await this.records.dir(tx, at)
+        : await (await this.ctx.groups.of(at)).transact('lookup ..', t => this.records.dir(t, at))
+      at = d.parent ?? ROOT_INO
     }
   }
 
   async readdir(ino: number, who: Identity): Promise<DirEntry[]> {
-    const d = await transact(this.ctx.store, 'readdir', tx => this.records.dir(tx, ino))
+    const g = await this.ctx.groups.of(ino)
+    const d = await g.transact('readdir', tx => this.records.dir(tx, ino))
     check(d, who, R, `inode ${ino}`)
     const out: DirEntry[] = []
     const prefix = this.ctx.keys.entries(ino)
     let after: Buffer | undefined
     for (;;) {
-      const page = await this.ctx.store.range(prefix, { limit: 1000, after })
+      const page = await g.store.range(prefix, { limit: 1000, after })
       for (const kv of page.kvs) {
         const e = decodeEntry(kv.value)
         if (e) out.push({ name: kv.key.subarray(Buffer.byteLength(prefix)).toString(), ino: e.ino, type: e.type })

@@ -6,7 +6,6 @@ import { check, X } from './access'
 import type { FsContext, Records } from './context'
 import { components } from './names'
 import { ROOT_INO } from './schema'
-import { transact } from './tx'
 import type { Attr, Identity } from './types'
 
 /** how often a path walk starts again when what a name led to vanished under it */
@@ -30,7 +29,7 @@ export class PathWalk {
     if (Buffer.byteLength(name) > 255) return 0
     const cached = this.ctx.names.get(parent, name)
     if (cached !== undefined) return cached.ino
-    return transact(this.ctx.store, 'lookup', async tx => {
+    return (await this.ctx.groups.of(parent)).transact('lookup', async tx => {
       const { dir, child } = await this.records.entry(tx, parent, name)
       check(dir, who, X, name)
       const key = this.ctx.keys.entry(parent, name)
@@ -103,7 +102,7 @@ export class PathWalk {
     return ino
   }
 
-  private parentOf(ino: number): Promise<number> {
-    return transact(this.ctx.store, 'lookup ..', async tx => (await this.records.dir(tx, ino)).parent ?? ROOT_INO)
+  private async parentOf(ino: number): Promise<number> {
+    return (await this.ctx.groups.of(ino)).transact('lookup ..', async tx => (await this.records.dir(tx, ino)).parent ?? ROOT_INO)
   }
 }

@@ -14,6 +14,14 @@
 //   fs/<name>/gone/<ino>               an inode with no names left, kept while someone has it open
 //   fs/<name>/l/<ino>                  JSON Lock[]: flock and POSIX locks on the inode; a lock
 //                                      whose session key is gone (lease expired) no longer counts
+//   fs/<name>/epoch                    decimal configuration epoch; every transaction compares it,
+//                                      so one planned under an older configuration is refused
+//
+// The root group alone also holds the configuration (each change bumps the epoch in every group):
+//   fs/<name>/group/<group name>       JSON GroupRecord: the group's id and metadata URL
+//   fs/<name>/partition/<path>         JSON PartitionRecord: the group a subtree lives in
+// and every other group holds
+//   fs/<name>/member                   JSON MemberRecord: which filesystem and group this store is
 //
 // Symlink targets live in the inode record (they are short and read with the inode).
 // Blob reference counts are not kept: GC marks blobs from the chunk keys and sweeps the
@@ -60,6 +68,12 @@ export class Keys {
   goneAll(): string { return this.section('gone') }
   gone(ino: number): string { return this.goneAll() + hex(ino, INO_HEX) }
   locks(ino: number): string { return `${this.prefix}l/${hex(ino, INO_HEX)}` }
+  epoch(): string { return this.prefix + 'epoch' }
+  groups(): string { return this.prefix + 'group/' }
+  group(name: string): string { return this.groups() + name }
+  partitions(): string { return this.prefix + 'partition/' }
+  partition(path: string): string { return this.partitions() + path }
+  member(): string { return this.prefix + 'member' }
 
   /**
    * parse takes a key of section s apart; undefined when it does not start with a well-formed
@@ -116,6 +130,38 @@ export function decodeSettings(raw: Buffer): Settings {
     throw new ConfigError('name', `filesystem '${s.name}' uses key layout ${s.layout ?? 1}; this Meridian reads layout ${LAYOUT} (format it again)`)
   }
   return s
+}
+
+/** A group of the filesystem, as the root group lists it */
+export interface GroupRecord {
+  name: string
+  /** the high bits of its inode numbers (ino.ts) */
+  id: number
+  /** where its metadata store is (etcd://..., sqlite://...) */
+  url: string
+}
+
+/** A partition: the subtree at path lives in group, from its top directory ino down */
+export interface PartitionRecord {
+  path: string
+  group: string
+  ino: number
+}
+
+/** What a group's own store says it is */
+export interface MemberRecord {
+  fs: string
+  group: string
+  id: number
+}
+
+/** encodeRecord and decodeRecord are the codecs of the JSON configuration records */
+export function encodeRecord(r: GroupRecord | PartitionRecord | MemberRecord): string {
+  return JSON.stringify(r)
+}
+
+export function decodeRecord<T extends GroupRecord | PartitionRecord | MemberRecord>(raw: Buffer): T {
+  return JSON.parse(raw.toString()) as T
 }
 
 /** A directory entry's value: the inode it names and that inode's type bits. */

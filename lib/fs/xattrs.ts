@@ -4,25 +4,25 @@
 // attributes, so that the kernel's getxattr("security.capability") before every write is
 // answered from the inode cache when there are none.
 import { E2BIG, EEXIST, ENODATA, ENOENT, ENOTSUP, EPERM, ERANGE } from '../errors'
-import type { MetaStore } from '../meta/store'
+import type { Groups } from './groups'
 import { check, W } from './access'
 import { encodeInode, isDir, isReg, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import type { Keys } from './schema'
-import { transact, Tx } from './tx'
+import { Tx } from './tx'
 import { XATTR_CREATE, XATTR_REPLACE, type Identity } from './types'
 
 const XATTR_NAME_MAX = 255
 const XATTR_SIZE_MAX = 65536
 
 export class Xattrs {
-  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly inodes: InodeCache) {}
+  constructor(private readonly groups: Groups, private readonly keys: Keys, private readonly inodes: InodeCache) {}
 
   /** set writes one attribute and touches the inode's ctime */
   async set(ino: number, name: string, value: Buffer, flags: number, ctx: Identity): Promise<void> {
     checkName(name)
     if (value.length > XATTR_SIZE_MAX) throw E2BIG(`xattr value of ${value.length} bytes`)
-    await transact(this.store, 'setxattr', async tx => {
+    await (await this.groups.of(ino)).transact('setxattr', async tx => {
       const i = await this.inode(tx, ino)
       checkWrite(i, name, ctx)
       const [old] = await tx.get(this.keys.xattr(ino, name))
@@ -38,7 +38,7 @@ export class Xattrs {
   async get(ino: number, name: string): Promise<Buffer> {
     checkName(name)
     if (this.inodes.get(ino)?.xattrs === 0) throw ENODATA(name)
-    const [i, v] = await new Tx(this.store).get(this.keys.inode(ino), this.keys.xattr(ino, name))
+    const [i, v] = await new Tx((await this.groups.of(ino)).store).get(this.keys.inode(ino), this.keys.xattr(ino, name))
     if (!i) throw ENOENT(`inode ${ino}`)
     if (!v) throw ENODATA(name)
     return v
@@ -46,16 +46,17 @@ export class Xattrs {
 
   /** list names the inode's attributes */
   async list(ino: number): Promise<string[]> {
-    await transact(this.store, 'listxattr', tx => this.inode(tx, ino))
+    const g = await this.groups.of(ino)
+    await g.transact('listxattr', tx => this.inode(tx, ino))
     const prefix = this.keys.xattrs(ino)
-    const { kvs } = await this.store.range(prefix)
+    const { kvs } = await g.store.range(prefix)
     return kvs.map(kv => kv.key.subarray(prefix.length).toString())
   }
 
   /** remove deletes one attribute and touches the inode's ctime */
   async remove(ino: number, name: string, ctx: Identity): Promise<void> {
     checkName(name)
-    await transact(this.store, 'removexattr', async tx => {
+    await (await this.groups.of(ino)).transact('removexattr', async tx => {
       const i = await this.inode(tx, ino)
       checkWrite(i, name, ctx)
       const [old] = await tx.get(this.keys.xattr(ino, name))

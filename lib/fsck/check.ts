@@ -5,7 +5,8 @@
 //
 // Problem kinds:
 //   bad-key, bad-inode, bad-entry, bad-extent   a key or value that does not decode
-//   inode-counter        an inode number at or above next/inode (it would be allocated again)
+//   inode-counter        an inode number at or above its group's next/inode (it would be allocated again)
+//   inode-group          an inode in the store of a group its number does not name
 //   missing-root         the root directory is missing or not a directory
 //   entry-parent         an entry in an inode that is missing or not a directory
 //   dangling-entry       an entry naming an inode that does not exist
@@ -26,15 +27,16 @@
 import type { PoolDriver } from '../../drivers/driver'
 import type { Inode } from '../fs/inode'
 import { readSettings } from '../fs/format'
-import { Keys, ROOT_INO } from '../fs/schema'
+import { firstIno, ROOT_GROUP } from '../fs/ino'
+import { Keys } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
 import { checkBlobs } from './blobs'
-import { checkChunks } from './chunks'
+import { checkChunks, type BlobRef } from './chunks'
 import { checkGone, loadGone } from './gone'
 import { loadInodes } from './inodes'
 import type { FsckReport, Problem, Report } from './report'
 import { scan } from './scan'
-import { checkTree, loadEntries } from './tree'
+import { checkTree, loadEntries, type Names } from './tree'
 
 export type { FsckReport, Problem } from './report'
 export { readSettings } from '../fs/format'
@@ -42,26 +44,40 @@ export { readSettings } from '../fs/format'
 export interface FsckOptions {
   /** the filesystem's pools: check that every referenced blob is in one of them */
   pools?: PoolDriver[]
+  /** the stores of its further groups, by group id (the root group is `store`) */
+  groups?: Map<number, MetaStore>
 }
 
-/** fsck checks the filesystem `name` in store and reports every inconsistency it finds. */
+/**
+ * fsck checks the filesystem `name` (its root group in store, its further groups in
+ * opts.groups) and reports every inconsistency it finds. Entries in one group may name
+ * inodes of another (a partition's top directory), so every group's inodes are loaded first.
+ */
 export async function fsck(store: MetaStore, name: string, opts: FsckOptions = {}): Promise<FsckReport> {
   const settings = await readSettings(store, name)
   const keys = new Keys(name)
   const problems: Problem[] = []
   const report: Report = p => problems.push(p)
+  const groups = new Map<number, MetaStore>([[ROOT_GROUP, store], ...(opts.groups ?? [])])
 
-  const { kv: counter } = await store.get(keys.nextInode())
-  const next = Number(counter?.value.toString() ?? ROOT_INO + 1)
-  const inodes = await loadInodes(store, keys, next, report)
-  const gone = await loadGone(store, keys, report)
-  const names = await loadEntries(store, keys, inodes, report)
-  checkTree(inodes, names, gone, keys, report)
+  const inodes = new Map<number, Inode>()
+  const gone = new Set<number>()
+  for (const [id, s] of groups) {
+    const { kv: counter } = await s.get(keys.nextInode())
+    await loadInodes(s, keys, id, Number(counter?.value.toString() ?? firstIno(id)), report, inodes)
+    await loadGone(s, keys, report, gone)
+  }
+  let names: Names | undefined
+  for (const s of groups.values()) names = await loadEntries(s, keys, inodes, report, names)
+  checkTree(inodes, names!, gone, keys, report)
   checkGone(gone, inodes, keys, report)
-  const blobs = await checkChunks(store, keys, settings.chunkSize, inodes, report)
-  await checkXattrs(store, keys, inodes, report)
+  const blobs = new Map<string, BlobRef>()
+  for (const s of groups.values()) {
+    await checkChunks(s, keys, settings.chunkSize, inodes, report, blobs)
+    await checkXattrs(s, keys, inodes, report)
+  }
   if (opts.pools) await checkBlobs(blobs, opts.pools, report)
-  return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names.count, blobs: blobs.size }
+  return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names!.count, blobs: blobs.size }
 }
 
 /** checkXattrs reports extended attributes whose inode does not exist. */

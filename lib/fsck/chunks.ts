@@ -15,9 +15,8 @@ export interface BlobRef {
 
 /** checkChunks checks every chunk key; blob id -> its first reference. */
 export async function checkChunks(
-  store: MetaStore, keys: Keys, chunkSize: number, inodes: Map<number, Inode>, report: Report,
+  store: MetaStore, keys: Keys, chunkSize: number, inodes: Map<number, Inode>, report: Report, blobs = new Map<string, BlobRef>(),
 ): Promise<Map<string, BlobRef>> {
-  const blobs = new Map<string, BlobRef>()
   for await (const kv of scan(store, keys.section('c'))) {
     const key = kv.key.toString()
     const parts = keys.parse('c', kv.key)

@@ -8,8 +8,7 @@ import type { Report } from './report'
 import { scan } from './scan'
 
 /** loadGone reads the inode numbers that carry a marker. */
-export async function loadGone(store: MetaStore, keys: Keys, report: Report): Promise<Set<number>> {
-  const gone = new Set<number>()
+export async function loadGone(store: MetaStore, keys: Keys, report: Report, gone = new Set<number>()): Promise<Set<number>> {
   for await (const kv of scan(store, keys.section('gone'))) {
     const parts = keys.parse('gone', kv.key)
     if (!parts || parts.rest !== '') report({ kind: 'bad-key', key: kv.key.toString(), detail: 'not a gone/<ino> marker' })

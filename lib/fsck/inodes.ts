@@ -3,12 +3,17 @@
 import { decodeInode, type Inode } from '../fs/inode'
 import type { MetaStore } from '../meta/store'
 import type { Report } from './report'
+import { groupOf } from '../fs/ino'
 import type { Keys } from '../fs/schema'
 import { scan } from './scan'
 
-/** loadInodes reads every inode record; next is the counter's next number. */
-export async function loadInodes(store: MetaStore, keys: Keys, next: number, report: Report): Promise<Map<number, Inode>> {
-  const inodes = new Map<number, Inode>()
+/**
+ * loadInodes reads every inode record of one group's store into inodes; next is the group's
+ * counter, and every inode there must carry the group's id in its number
+ */
+export async function loadInodes(
+  store: MetaStore, keys: Keys, group: number, next: number, report: Report, inodes = new Map<number, Inode>(),
+): Promise<Map<number, Inode>> {
   for await (const kv of scan(store, keys.section('i'))) {
     const key = kv.key.toString()
     const parts = keys.parse('i', kv.key)
@@ -21,6 +26,7 @@ export async function loadInodes(store: MetaStore, keys: Keys, next: number, rep
       report({ kind: 'bad-inode', key, ino: parts.ino, detail: inode ? `the record says inode ${inode.ino}` : 'the record does not decode' })
       continue
     }
+    if (groupOf(parts.ino) !== group) report({ kind: 'inode-group', key, ino: parts.ino, detail: `inode ${parts.ino} is in the store of group ${group}, its number names group ${groupOf(parts.ino)}` })
     if (parts.ino >= next) report({ kind: 'inode-counter', key, ino: parts.ino, detail: `inode ${parts.ino} is not below the counter (${next}): it would be allocated again` })
     inodes.set(parts.ino, inode)
   }

@@ -26,8 +26,10 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 }
 
 /** loadEntries reads every directory entry, checking it against the inodes as it goes. */
-export async function loadEntries(store: MetaStore, keys: Keys, inodes: Map<number, Inode>, report: Report): Promise<Names> {
-  const names: Names = { count: 0, namedIn: new Map(), perDir: new Map(), childDirs: new Map() }
+export async function loadEntries(
+  store: MetaStore, keys: Keys, inodes: Map<number, Inode>, report: Report,
+  names: Names = { count: 0, namedIn: new Map(), perDir: new Map(), childDirs: new Map() },
+): Promise<Names> {
   for await (const kv of scan(store, keys.section('d'))) {
     const key = kv.key.toString()
     const parts = keys.parse('d', kv.key)

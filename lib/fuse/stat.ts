@@ -1,7 +1,7 @@
 // Conversions from lib/fs shapes to the objects fuse-native packs into struct stat and
 // struct statvfs. fuse-native carries them as arrays of 32-bit integers: st_ino, st_nlink,
 // every statvfs field are 32 bits; sizes and times are 64 bits (times in milliseconds).
-import { FsError } from '../errors'
+import { narrowIno } from './ino-map'
 import type { Attr, StatFs } from '../fs/types'
 
 const U32_MAX = 2 ** 32 - 1
@@ -42,13 +42,11 @@ export interface FuseStatfs {
 const ms = (t: number) => Math.max(0, Math.floor(t))
 
 /**
- * toStat: Attr -> fuse-native stat. st_ino is the inode number itself (mounted with use_ino),
- * so every name of an inode reports the same st_ino. An inode number that does not fit the 32
- * bits fuse-native carries is refused with EOVERFLOW (what stat(2) does), never truncated into
- * a number another inode may have; lib/fs allocates below 2^32 for this reason.
+ * toStat: Attr -> fuse-native stat. st_ino is the inode number (mounted with use_ino), narrowed
+ * to the 32 bits fuse-native carries without ever sharing one between inodes (ino-map.ts), so
+ * every name of an inode reports the same st_ino.
  */
 export function toStat(a: Attr): FuseStat {
-  if (a.ino > U32_MAX) throw new FsError('EOVERFLOW', `inode ${a.ino} does not fit st_ino`)
   return {
     mode: a.mode,
     uid: a.uid,
@@ -56,7 +54,7 @@ export function toStat(a: Attr): FuseStat {
     size: a.size,
     dev: 0,
     nlink: Math.min(a.nlink, U32_MAX),
-    ino: a.ino,
+    ino: narrowIno(a.ino),
     rdev: a.rdev,
     // the preferred I/O size: what one FUSE write request carries
     blksize: MAX_WRITE,
@@ -69,7 +67,7 @@ export function toStat(a: Attr): FuseStat {
 
 /** the stat of a readdir entry: only st_ino and the type bits of st_mode matter */
 export function toDirentStat(ino: number, type: number): Partial<FuseStat> {
-  return { ino: ino > U32_MAX ? 0 : ino, mode: type }
+  return { ino: narrowIno(ino), mode: type }
 }
 
 /**

@@ -1,0 +1,90 @@
+// One metadata group as a mount uses it: its store (observed, so the inode cache follows this
+// mount's own commits), this mount's session there (open marks and locks live in the group of
+// their inode, bound to a lease of that group), its open marks, its inode counter, and the
+// configuration epoch every transaction in it compares (Corfu's epochs: a transaction planned
+// under an older configuration is refused inside the store, and runs again on a fresh read).
+import type { MetaStore } from '../meta/store'
+import { InodeAllocator } from './inode-alloc'
+import type { InodeCache } from './inode-cache'
+import { ObservedStore } from './observed-store'
+import { OpenMarks } from './open-marks'
+import type { Keys } from './schema'
+import { Session } from './session'
+import { transact, type Tx } from './tx'
+
+export interface GroupOptions {
+  sessionTtl?: number
+  /** isOpen tells whether this mount has the inode open (or is opening it) */
+  isOpen(ino: number): boolean
+  /** reap frees a nameless inode if no mount has it open any more */
+  reap(ino: number): Promise<void>
+  /** epochChanged is told when a transaction found the configuration epoch moved on */
+  epochChanged(group: number): void
+  /** opened runs once the mount has started in a group it met after the root */
+  opened?(group: Group): Promise<void>
+}
+
+export class Group {
+  private epoch: { value: Buffer | null; rev: number }
+
+  private constructor(
+    readonly id: number,
+    readonly store: MetaStore,
+    private readonly keys: Keys,
+    readonly session: Session,
+    readonly marks: OpenMarks,
+    readonly inos: InodeAllocator,
+    epoch: { value: Buffer | null; rev: number },
+    private readonly epochChanged: (group: number) => void,
+  ) {
+    this.epoch = epoch
+  }
+
+  /** open starts this mount's session in a group's store (which it does not own) */
+  static async open(id: number, backing: MetaStore, keys: Keys, inodes: InodeCache, opts: GroupOptions): Promise<Group> {
+    const store = new ObservedStore(backing, (ops, revision) => inodes.observe(ops, revision))
+    const { kv } = await store.get(keys.epoch())
+    const session = await Session.start(store, keys, opts.sessionTtl)
+    const marks = new OpenMarks(store, keys, { session, isOpen: opts.isOpen, reap: opts.reap })
+    session.onRenew(() => marks.renewed())
+    const group = new Group(
+      id, store, keys, session, marks, new InodeAllocator(store, keys, id),
+      { value: kv?.value ?? null, rev: kv?.modRevision ?? 0 }, opts.epochChanged,
+    )
+    await marks.watchGone()
+    return group
+  }
+
+  /** transact runs fn as one optimistic transaction in this group, guarded by the configuration epoch */
+  transact<T>(what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return transact(this.store, what, async tx => {
+      await this.guard(tx)
+      return fn(tx)
+    })
+  }
+
+  /**
+   * guard makes tx compare the epoch as this mount last saw it (no round trip); when the run
+   * before this one conflicted while assuming that very epoch, it reads the epoch afresh, so a
+   * configuration change costs each mount one extra run of one transaction
+   */
+  private async guard(tx: Tx): Promise<void> {
+    const key = this.keys.epoch()
+    if (tx.guardedBefore(key) !== this.epoch.rev) {
+      tx.assume(key, this.epoch.value, this.epoch.rev)
+      return
+    }
+    const [value] = await tx.get(key)
+    const rev = tx.revisionOf(key) ?? 0
+    if (rev !== this.epoch.rev) {
+      this.epoch = { value, rev }
+      this.epochChanged(this.id)
+    }
+  }
+
+  /** close ends this mount's session in the group (its marks first); the store stays open */
+  async close(): Promise<void> {
+    await this.marks.close().catch(() => undefined)
+    await this.session.close()
+  }
+}
