@@ -8,7 +8,7 @@ import { MetaError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
 import { FAILPOINTS, failpoint } from './failpoints'
-import { planGroup, prepareGroup, settleGroup, type GroupWork, type Groups, type Participant } from './group'
+import { applyPrepared, planGroup, prepareGroup, settleGroup, type GroupWork, type Groups, type Participant } from './group'
 import type { Intent } from './intent'
 import { DEFAULT_TIMEOUT_MS, type TxnOptions } from './options'
 import { DEFAULT_RECORD_PREFIX, decodeRecord, encodeRecord, recordKey, type TxnRecord } from './record'
@@ -36,7 +36,7 @@ export async function crossGroupCommit(groups: Groups, coordinator: string, part
   if (!created.succeeded) throw new MetaError('EINVAL', `transaction record ${key} exists already`)
   await failpoint(FAILPOINTS.afterRecord)
 
-  // 2. Prepare every group at once (one round trip each, in parallel).
+  // 2. Prepare every group at once (in parallel: a read, then the guarded write of the envelopes).
   const base = { txid, coordinator, record: key }
   const prepared = await Promise.allSettled(works.map(async w => {
     const r = await prepareGroup(groups(w.plan.group), w, base)
@@ -44,6 +44,7 @@ export async function crossGroupCommit(groups: Groups, coordinator: string, part
     return r
   }))
   const failed = prepared.findIndex(r => r.status === 'rejected' || !r.value.ok)
+  const ready = prepared.flatMap(r => (r.status === 'fulfilled' && r.value.ok ? [r.value] : []))
   if (failed >= 0 || now() >= record.deadline) {
     await abandon(groups, coord, key, txid, created.revision, works)
     const r = prepared[failed]
@@ -66,10 +67,10 @@ export async function crossGroupCommit(groups: Groups, coordinator: string, part
   }
   await failpoint(FAILPOINTS.afterCommit)
 
-  // 4. Apply every group; 5. clear the record once all are applied.
+  // 4. Apply every group (one guarded write each, in parallel); 5. clear the record once all are applied.
   const revisions: Record<string, number> = {}
-  const applied = await Promise.allSettled(works.map(async w => {
-    revisions[w.plan.group] = await settleGroup(groups(w.plan.group), txid, w.plan, 'committed')
+  const applied = await Promise.allSettled(works.map(async (w, i) => {
+    revisions[w.plan.group] = await applyPrepared(groups(w.plan.group), txid, w.plan, ready[i])
     await failpoint(FAILPOINTS.afterApply(w.plan.group))
   }))
   const errors = applied.filter((r): r is PromiseRejectedResult => r.status === 'rejected')

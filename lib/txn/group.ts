@@ -32,7 +32,11 @@ export interface GroupWork {
   next: Map<string, Buffer | null>
 }
 
-export type Prepared = { ok: true } | { ok: false; intent?: Intent }
+/**
+ * Prepared tells how a prepare went: when ok, the apply it makes possible without reading
+ * again (every envelope was written at revision, and the values after commit are known)
+ */
+export type Prepared = { ok: true; apply: { guards: Compare[]; ops: Op[] } } | { ok: false; intent?: Intent }
 
 /** the part of an envelope that every key of one transaction shares */
 export type IntentBase = Pick<Intent, 'txid' | 'coordinator' | 'record'>
@@ -84,6 +88,7 @@ export async function prepareGroup(store: MetaStore, work: GroupWork, base: Inte
   const { kvs } = await readKeys(store, plan.keys)
   const guards: Compare[] = []
   const ops: Op[] = []
+  const applyOps: Op[] = plan.prefixes.map(prefix => ({ type: 'deletePrefix' as const, prefix }))
   for (let i = 0; i < plan.keys.length; i++) {
     const key = plan.keys[i]
     const kv = kvs[i]
@@ -98,9 +103,22 @@ export async function prepareGroup(store: MetaStore, work: GroupWork, base: Inte
     const next = written ? work.next.get(hex(key))! : prior
     guards.push({ key, target: 'mod', op: '=', value: kv?.modRevision ?? 0 })
     ops.push({ type: 'put', key, value: encodeIntent({ ...base, group: plan.group, key, prior, next }) })
+    if (!under(key, plan.prefixes)) applyOps.push(next === null ? { type: 'delete', key } : { type: 'put', key, value: next })
   }
   const res = await store.txn([...work.compares, ...guards], ops)
-  return { ok: res.succeeded }
+  if (!res.succeeded) return { ok: false }
+  const applyGuards = guards.map(g => ({ ...g, value: res.revision }))
+  return { ok: true, apply: { guards: applyGuards, ops: applyOps } }
+}
+
+/**
+ * applyPrepared applies what this process prepared, in one round trip: guarded by the
+ * envelopes being as it wrote them. When they are not, someone else settled the group, or
+ * is settling it: settleGroup finds out.
+ */
+export async function applyPrepared(store: MetaStore, txid: string, plan: GroupPlan, prepared: Extract<Prepared, { ok: true }>): Promise<number> {
+  const res = await store.txn(prepared.apply.guards, prepared.apply.ops)
+  return res.succeeded ? res.revision : settleGroup(store, txid, plan, 'committed')
 }
 
 /**
