@@ -22,6 +22,7 @@ export type CommitResult =
   | { outcome: 'aborted'; txid: string }
 
 export async function crossGroupCommit(groups: Groups, coordinator: string, participants: Participant[], opts: TxnOptions = {}): Promise<CommitResult> {
+  if (participants.length === 0) throw new MetaError('EINVAL', 'a cross-group transaction needs at least one participant')
   const works = participants.map(planGroup)
   if (new Set(works.map(w => w.plan.group)).size !== works.length) throw new MetaError('EINVAL', 'a group appears twice among the participants')
   const now = opts.now ?? Date.now
