@@ -1,0 +1,11 @@
+// The tunables of cross-group transactions, in one place.
+export interface TxnOptions {
+  /** recordPrefix is where transaction records live in the coordinator group (default 'txn/') */
+  recordPrefix?: string
+  /** timeoutMs is how long a transaction may stay pending before anyone may abort it (default 10 s) */
+  timeoutMs?: number
+  /** now is the clock deadlines are read by (default Date.now); clocks may disagree, the record's compare-and-swap decides */
+  now?: () => number
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000
