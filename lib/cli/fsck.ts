@@ -1,5 +1,6 @@
-// meridian fsck: check one filesystem's metadata, and that its pools hold every blob it
-// references. Read-only. Prints a summary (or JSON) and exits 1 when there are problems.
+// meridian fsck: check one filesystem's metadata in every group, and that its pools hold every
+// blob it references. Read-only, except with --repair, which first settles the cross-group
+// transactions a crash left half done. Prints a summary (or JSON); exit 1 on problems.
 import { Command } from 'commander'
 import { openPools } from '../client/open'
 import { listGroups } from '../fs/config'
@@ -16,6 +17,7 @@ export interface FsckCliOptions {
   meta?: string
   name?: string
   json?: boolean
+  repair?: boolean
 }
 
 export interface FsckResult extends FsckReport {
@@ -34,7 +36,7 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
   try {
     pools = (await openPools(await readSettings(store, name))).map(p => p.driver)
     for (const g of await listGroups(store, new Keys(name))) groups.set(g.id, await reach(g.url))
-    return { meta, name, ...(await fsck(store, name, { pools, groups })) }
+    return { meta, name, ...(await fsck(store, name, { pools, groups, repair: opts.repair })) }
   } finally {
     for (const p of pools) await p.close()
     for (const g of groups.values()) await g.close()
@@ -44,7 +46,7 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
 
 /** summary is the report for people: one line, then one line per problem */
 export function summary(r: FsckResult): string {
-  const counts = `${r.inodes} inodes, ${r.entries} entries, ${r.blobs} blobs`
+  const counts = `${r.inodes} inodes, ${r.entries} entries, ${r.blobs} blobs${r.repaired ? `; settled ${r.repaired} cross-group transaction record(s) and intent(s) first` : ''}`
   if (r.ok) return `meridian: '${r.name}' in ${r.meta} is consistent (${counts})`
   const lines = r.problems.map(p => `  ${p.kind}: ${p.detail}${p.key ? ` [${p.key}]` : ''}`)
   return [`meridian: '${r.name}' in ${r.meta} has ${r.problems.length} problem(s) (${counts})`, ...lines].join('\n')
@@ -56,6 +58,7 @@ export function fsckCommand(): Command {
     .option('--meta <url>', 'metadata store: etcd://host:port[,...] or sqlite:///path (default: ~/.meridian/meta.db)')
     .option('--name <name>', `filesystem name (default: ${DEFAULT_NAME})`)
     .option('--json', 'print JSON')
+    .option('--repair', 'first settle cross-group transactions a crash left half done (forward if committed, back otherwise)')
     .action(async (opts: FsckCliOptions) => {
       const r = await check(opts)
       print(opts.json, { ...r }, summary(r))

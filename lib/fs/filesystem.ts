@@ -53,6 +53,8 @@ export interface OpenOptions {
   owns?: Array<{ close(): Promise<void> }>
   /** opens the store of a further group from its URL; without it the filesystem reaches only its root group */
   openGroup?: GroupOpener
+  /** how long a cross-group transaction may stay pending before another mount may abort it (default 10 s) */
+  crossGroupTimeoutMs?: number
 }
 
 export class Filesystem {
@@ -107,7 +109,7 @@ export class Filesystem {
       reap: ino => files!.reap(ino),
       epochChanged: group => log.info({ group }, 'the configuration epoch moved on'),
       opened: group => files!.reapGone(group),
-    }, opts.openGroup)
+    }, opts.openGroup, opts.crossGroupTimeoutMs)
     const ctx: FsContext = { groups, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? 1000), opened }
     const records = new Records(ctx)
     const layouts = new MetaLayouts(groups, keys, inodes, settings.chunkSize)

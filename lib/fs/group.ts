@@ -10,7 +10,7 @@ import { ObservedStore } from './observed-store'
 import { OpenMarks } from './open-marks'
 import type { Keys } from './schema'
 import { Session } from './session'
-import { transact, type Tx } from './tx'
+import { transact, type Resolver, type Tx } from './tx'
 
 export interface GroupOptions {
   sessionTtl?: number
@@ -22,6 +22,8 @@ export interface GroupOptions {
   epochChanged(group: number): void
   /** opened runs once the mount has started in a group it met after the root */
   opened?(group: Group): Promise<void>
+  /** resolve settles a cross-group transaction whose intent a read met */
+  resolve: Resolver
 }
 
 export class Group {
@@ -36,6 +38,7 @@ export class Group {
     readonly inos: InodeAllocator,
     epoch: { value: Buffer | null; rev: number },
     private readonly epochChanged: (group: number) => void,
+    private readonly resolve: Resolver,
   ) {
     this.epoch = epoch
   }
@@ -49,7 +52,7 @@ export class Group {
     session.onRenew(() => marks.renewed())
     const group = new Group(
       id, store, keys, session, marks, new InodeAllocator(store, keys, id),
-      { value: kv?.value ?? null, rev: kv?.modRevision ?? 0 }, opts.epochChanged,
+      { value: kv?.value ?? null, rev: kv?.modRevision ?? 0 }, opts.epochChanged, opts.resolve,
     )
     await marks.watchGone()
     return group
@@ -60,7 +63,7 @@ export class Group {
     return transact(this.store, what, async tx => {
       await this.guard(tx)
       return fn(tx)
-    })
+    }, this.resolve)
   }
 
   /**
@@ -68,7 +71,7 @@ export class Group {
    * before this one conflicted while assuming that very epoch, it reads the epoch afresh, so a
    * configuration change costs each mount one extra run of one transaction
    */
-  private async guard(tx: Tx): Promise<void> {
+  async guard(tx: Tx): Promise<void> {
     const key = this.keys.epoch()
     if (tx.guardedBefore(key) !== this.epoch.rev) {
       tx.assume(key, this.epoch.value, this.epoch.rev)

@@ -1,13 +1,22 @@
 // The metadata groups of one filesystem as a mount sees them: the root group, opened at start,
 // and every other group opened the first time an inode of it is met (its inode number names
 // it, ino.ts), from the group list in the root group. Stores opened here are released here.
+// An operation over several groups runs as one cross-group transaction (lib/txn) when it
+// writes in more than one; whoever meets its intents settles them from its record.
 import { EIO } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import { crossGroupCommit } from '../txn/commit'
+import type { Intent } from '../txn/intent'
+import { resolveIntent } from '../txn/resolve'
 import { Group, type GroupOptions } from './group'
 import { groupOf, ROOT_GROUP } from './ino'
 import type { InodeCache } from './inode-cache'
 import { decodeRecord, type GroupRecord, type Keys } from './schema'
+import { attempts, Tx } from './tx'
+
+/** TxFor gives an operation over several groups its transaction in the group of an inode */
+export type TxFor = (ino: number) => Promise<Tx>
 
 /** An OpenedGroup is a group's store and the way to give it back */
 export interface OpenedGroup {
@@ -30,13 +39,82 @@ export class Groups {
     private readonly inodes: InodeCache,
     private readonly opts: GroupOptions,
     private readonly opener: GroupOpener | undefined,
+    private readonly crossTimeoutMs: number | undefined,
   ) {
     this.opened.set(ROOT_GROUP, Promise.resolve(root))
   }
 
-  static async start(rootStore: MetaStore, keys: Keys, inodes: InodeCache, opts: GroupOptions, opener?: GroupOpener): Promise<Groups> {
-    const root = await Group.open(ROOT_GROUP, rootStore, keys, inodes, opts)
-    return new Groups(root, rootStore, keys, inodes, opts, opener)
+  /** crossTimeoutMs: how long a cross-group transaction may stay pending before others may abort it (lib/txn's default) */
+  static async start(
+    rootStore: MetaStore, keys: Keys, inodes: InodeCache, opts: Omit<GroupOptions, 'resolve'>, opener?: GroupOpener, crossTimeoutMs?: number,
+  ): Promise<Groups> {
+    let groups: Groups | undefined
+    const full: GroupOptions = { ...opts, resolve: intent => groups!.resolve(intent) }
+    const root = await Group.open(ROOT_GROUP, rootStore, keys, inodes, full)
+    groups = new Groups(root, rootStore, keys, inodes, full, opener, crossTimeoutMs)
+    return groups
+  }
+
+  /**
+   * transact runs fn over the groups it asks for (txFor), each read guarded in its group, until
+   * a run commits: as one store transaction when it writes in one group only, as a cross-group
+   * transaction when it writes in several. Reads in a group it does not write in are not
+   * guarded by the commit; fn must read only what it may rely on unguarded there.
+   */
+  transact<T>(what: string, fn: (txFor: TxFor) => Promise<T>): Promise<T> {
+    return attempts<T, Map<number, Tx>>(what, intent => this.resolve(intent), async before => {
+      const parts = new Map<number, Tx>()
+      const txFor: TxFor = async ino => {
+        const g = await this.of(ino)
+        let tx = parts.get(g.id)
+        if (!tx) {
+          tx = new Tx(g.store, before?.get(g.id))
+          parts.set(g.id, tx)
+          await g.guard(tx)
+        }
+        return tx
+      }
+      const value = await fn(txFor)
+      const writers = [...parts].filter(([, tx]) => !tx.empty)
+      if (writers.length === 0) return { done: true, value }
+      if (writers.length === 1 ? await writers[0][1].commit() : await this.commitAcross(writers)) return { done: true, value }
+      return { done: false, read: parts }
+    })
+  }
+
+  /** commitAcross commits the writes of several groups atomically; false on a conflict (run again) */
+  private async commitAcross(writers: Array<[number, Tx]>): Promise<boolean> {
+    const stores = await this.storesByName(writers.map(([id]) => id))
+    const epoch = this.keys.epoch()
+    const participants = writers.map(([id, tx]) => {
+      const { compares, ops } = tx.plan()
+      return {
+        group: String(id),
+        // the epoch is checked, not locked: every transaction of the group compares it
+        compares: compares.filter(c => c.key !== epoch),
+        guards: compares.filter(c => c.key === epoch),
+        ops: ops.filter((op): op is Exclude<typeof op, { type: 'get' }> => op.type !== 'get'),
+      }
+    })
+    const res = await crossGroupCommit(name => stores.get(name)!, String(writers[0][0]), participants, { recordPrefix: this.keys.txns(), timeoutMs: this.crossTimeoutMs })
+    if (res.outcome === 'conflict' && res.intent) await this.resolve(res.intent)
+    return res.outcome === 'committed'
+  }
+
+  /** resolve settles the cross-group transaction of an intent met (waiting for it while it is live) */
+  async resolve(intent: Intent): Promise<void> {
+    const all = await this.list()
+    const stores = await this.storesByName([ROOT_GROUP, ...all.map(g => g.id)])
+    await resolveIntent(name => {
+      const store = stores.get(name)
+      if (!store) throw EIO(`intent of transaction ${intent.txid} names group ${name}, which this filesystem does not list`)
+      return store
+    }, intent, { wait: true })
+  }
+
+  /** storesByName opens the groups of ids: group name (its id in decimal) -> store */
+  private async storesByName(ids: number[]): Promise<Map<string, MetaStore>> {
+    return new Map(await Promise.all(ids.map(async id => [String(id), (await this.byId(id)).store] as const)))
   }
 
   /** of is the group that holds inode ino */

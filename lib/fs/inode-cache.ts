@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache'
 import { ENOENT } from '../errors'
 import { toBuffer, type Op } from '../meta/store'
+import { isIntent } from '../txn/intent'
 import { decodeInode, encodeInode, type Inode } from './inode'
 import type { Keys } from './schema'
 import type { Tx } from './tx'
@@ -83,7 +84,9 @@ export class InodeCache {
       if (op.type !== 'put' && op.type !== 'delete') continue
       const ino = this.keys.inodeOf(op.key.toString())
       if (ino === undefined) continue
-      if (op.type === 'put') this.offer(decodeInode(toBuffer(op.value)), revision)
+      const value = op.type === 'put' ? toBuffer(op.value) : undefined
+      // a cross-group transaction's envelope holds the record for now: forget the inode meanwhile
+      if (value && !isIntent(value)) this.offer(decodeInode(value), revision)
       else this.forget(ino)
     }
   }

@@ -31,6 +31,8 @@ export interface Inode {
   entries?: number
   /** symlinks: the target */
   target?: string
+  /** the top directory of a partition: the group it lives in (it cannot be moved or removed by POSIX calls) */
+  partition?: string
   /** how many extended attributes it has; absent on inodes made before it was counted (then unknown) */
   xattrs?: number
 }

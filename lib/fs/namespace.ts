@@ -1,15 +1,15 @@
 // The namespace: making and removing names, renaming them, listing directories. Each
 // operation is one optimistic transaction (tx.ts) in the group of the directories it changes,
 // reading what it checks and writing the entry, the inodes' link counts and times and the
-// directories' entry counts together. A new inode lives in its parent directory's group. A
+// directories' entry counts together. A new inode lives in its parent directory's group. An
+// operation whose keys live in several groups (a rename or link between partitions, an unlink
+// of a name whose inode lives elsewhere) is one cross-group transaction (groups.ts). A
 // partition's top directory lives in its own group and its entry in the parent's: like a
-// mountpoint, it cannot be removed or renamed here (EBUSY; `meridian partition rm` does it),
-// and a rename or link from one group to another answers EXDEV, as between two mounts.
-import { EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EXDEV } from '../errors'
+// mountpoint, it cannot be removed or renamed here (EBUSY; `meridian partition rm` does it).
+import { EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
 import { check, checkSticky, R, W, X } from './access'
 import type { FsContext, Records } from './context'
-import type { Group } from './group'
-import { groupOf } from './ino'
+import type { TxFor } from './groups'
 import { isDir, isLink, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, type Inode } from './inode'
 import { checkName } from './names'
 import type { PathWalk } from './path-walk'
@@ -85,11 +85,12 @@ export class Namespace {
 
   async link(ino: number, newParent: number, newName: string, who: Identity): Promise<Attr> {
     checkName(newName)
-    if (groupOf(ino) !== groupOf(newParent)) throw EXDEV(`inode ${ino} and directory ${newParent} are in different groups`)
-    const i = await (await this.ctx.groups.of(ino)).transact('link', async tx => {
-      const i = await this.records.inode(tx, ino)
+    const i = await this.ctx.groups.transact('link', async txFor => {
+      const ti = await txFor(ino)
+      const tn = await txFor(newParent)
+      const i = await this.records.inode(ti, ino)
       if (isDir(i)) throw EPERM('hard links to directories are not allowed')
-      const { dir, child } = await this.records.entry(tx, newParent, newName)
+      const { dir, child } = await this.records.entry(tn, newParent, newName)
       check(dir, who, W | X, newName)
       if (child) throw EEXIST(newName)
       if (i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
@@ -98,23 +99,29 @@ export class Namespace {
       i.ctimeMs = now
       dir.entries = (dir.entries ?? 0) + 1
       dir.mtimeMs = dir.ctimeMs = now
-      this.records.put(tx, i)
-      this.records.put(tx, dir)
-      this.records.putEntry(tx, newParent, newName, i)
+      this.records.put(ti, i)
+      this.records.put(tn, dir)
+      this.records.putEntry(tn, newParent, newName, i)
       return i
     })
     this.ctx.names.set(newParent, newName, { ino })
     return this.records.attr(i)
   }
 
-  /** dropName drops one name of an inode inside a transaction; frees it when no name and no handle is left */
-  private async dropName(g: Group, tx: Tx, i: Inode, now: number): Promise<void> {
+  /**
+   * dropName drops one name of inode i inside tx (a transaction of i's group); frees it when no
+   * name and no handle is left. across: tx is part of a cross-group transaction, which cannot
+   * delete this mount's open mark (a key bound to a lease): the inode stays nameless, and the
+   * caller lets the mark go once the transaction has committed (releaseMarks).
+   */
+  private async dropName(tx: Tx, i: Inode, now: number, across: boolean): Promise<void> {
+    const g = await this.ctx.groups.of(i.ino)
     i.nlink = isDir(i) ? 0 : i.nlink - 1
     i.ctimeMs = now
     const open = this.ctx.opened.file(i.ino)
     if (i.nlink > 0) {
       this.records.put(tx, i)
-    } else if (open || (await g.marks.othersAfterUnlink(tx, i.ino)).length > 0) {
+    } else if (open || (await g.marks.othersAfterUnlink(tx, i.ino, across)).length > 0) {
       // some mount has it open: it stays, nameless, until the last close anywhere
       if (open) open.gone = true
       this.records.put(tx, i)
@@ -125,85 +132,101 @@ export class Namespace {
   }
 
   async unlink(parent: number, name: string, who: Identity): Promise<void> {
-    const g = await this.ctx.groups.of(parent)
-    await g.transact('unlink', async tx => {
-      await this.records.readNames(tx, [parent, name])
-      const { dir, child } = await this.records.entry(tx, parent, name)
+    await this.ctx.groups.transact('unlink', async txFor => {
+      const tp = await txFor(parent)
+      await this.records.readNames(tp, [parent, name])
+      const { dir, child } = await this.records.entry(tp, parent, name)
       check(dir, who, W | X, name)
       if (!child) throw ENOENT(name)
-      if (groupOf(child) !== g.id) throw EISDIR(`${name} is the top directory of a partition`)
-      const i = await this.ctx.inodes.readAssuming(tx, child)
+      const tc = await txFor(child)
+      const i = await this.ctx.inodes.readAssuming(tc, child)
       if (isDir(i)) throw EISDIR(name)
       checkSticky(dir, i, who, name)
       const now = Date.now()
-      tx.delete(this.ctx.keys.entry(parent, name))
+      tp.delete(this.ctx.keys.entry(parent, name))
       dir.entries = (dir.entries ?? 1) - 1
       dir.mtimeMs = dir.ctimeMs = now
-      this.records.put(tx, dir)
-      await this.dropName(g, tx, i, now)
-    })
+      this.records.put(tp, dir)
+      await this.dropName(tc, i, now, tc !== tp)
+      return tc !== tp ? i : undefined
+    }).then(dropped => this.releaseMarks(dropped))
     this.ctx.names.forget(parent, name)
+  }
+
+  /** releaseMarks lets go of this mount's mark on an inode a cross-group transaction left nameless */
+  private async releaseMarks(dropped: Inode | undefined): Promise<void> {
+    if (dropped && dropped.nlink === 0) await (await this.ctx.groups.of(dropped.ino)).marks.releaseGone(dropped.ino)
   }
 
   async rmdir(parent: number, name: string, who: Identity): Promise<void> {
-    const g = await this.ctx.groups.of(parent)
-    await g.transact('rmdir', async tx => {
-      const { dir, child } = await this.records.entry(tx, parent, name)
+    await this.ctx.groups.transact('rmdir', async txFor => {
+      const tp = await txFor(parent)
+      const { dir, child } = await this.records.entry(tp, parent, name)
       check(dir, who, W | X, name)
       if (!child) throw ENOENT(name)
-      if (groupOf(child) !== g.id) throw EBUSY(`${name} is the top directory of a partition`)
-      const i = await this.records.inode(tx, child)
+      const tc = await txFor(child)
+      const i = await this.records.inode(tc, child)
       if (!isDir(i)) throw ENOTDIR(name)
+      if (i.partition) throw EBUSY(`${name} is the top directory of partition '${i.partition}'`)
       if ((i.entries ?? 0) > 0) throw ENOTEMPTY(name)
       checkSticky(dir, i, who, name)
       const now = Date.now()
-      tx.delete(this.ctx.keys.entry(parent, name))
+      tp.delete(this.ctx.keys.entry(parent, name))
       dir.entries = (dir.entries ?? 1) - 1
       dir.nlink--
       dir.mtimeMs = dir.ctimeMs = now
-      this.records.put(tx, dir)
-      this.records.free(tx, i.ino)
+      this.records.put(tp, dir)
+      this.records.free(tc, i.ino)
     })
     this.ctx.names.forget(parent, name)
   }
 
+  /**
+   * rename moves a name. Between groups it is one cross-group transaction: the entry moves, the
+   * inode stays in its group (its number is its identity; a directory's subtree keeps living
+   * where it was made). A partition's top directory does not move (EBUSY), like a mountpoint.
+   */
   async rename(parent: number, name: string, newParent: number, newName: string, who: Identity): Promise<void> {
     checkName(newName)
     if (parent === newParent && name === newName) {
       await this.walk.lookupIno(parent, name, who)
       return
     }
-    if (groupOf(parent) !== groupOf(newParent)) throw EXDEV(`directories ${parent} and ${newParent} are in different groups`)
-    const g = await this.ctx.groups.of(parent)
-    await g.transact('rename', async tx => {
-      await this.records.readNames(tx, [parent, name], [newParent, newName])
-      const src = await this.records.entry(tx, parent, name)
-      const dst = parent === newParent ? { dir: src.dir, child: 0 } : await this.records.entry(tx, newParent, newName)
-      if (parent === newParent) dst.child = (await this.records.entry(tx, newParent, newName)).child
+    const dropped = await this.ctx.groups.transact('rename', async txFor => {
+      const tp = await txFor(parent)
+      const tn = await txFor(newParent)
+      if (tp === tn) await this.records.readNames(tp, [parent, name], [newParent, newName])
+      else await Promise.all([this.records.readNames(tp, [parent, name]), this.records.readNames(tn, [newParent, newName])])
+      const src = await this.records.entry(tp, parent, name)
+      const dst = parent === newParent ? { dir: src.dir, child: 0 } : await this.records.entry(tn, newParent, newName)
+      if (parent === newParent) dst.child = (await this.records.entry(tn, newParent, newName)).child
       check(src.dir, who, W | X, name)
       check(dst.dir, who, W | X, newName)
       if (!src.child) throw ENOENT(name)
-      if (groupOf(src.child) !== g.id) throw EBUSY(`${name} is the top directory of a partition`)
-      const moved = await this.ctx.inodes.readAssuming(tx, src.child)
+      const tm = await txFor(src.child)
+      const moved = await this.ctx.inodes.readAssuming(tm, src.child)
+      if (moved.partition) throw EBUSY(`${name} is the top directory of partition '${moved.partition}'`)
       checkSticky(src.dir, moved, who, name)
-      if (dst.child === src.child) return // two names of one inode: POSIX says do nothing
+      if (dst.child === src.child) return undefined // two names of one inode: POSIX says do nothing
       const now = Date.now()
       let replaced: Inode | undefined
+      let tr: Tx | undefined
       if (dst.child) {
-        if (groupOf(dst.child) !== g.id) throw EBUSY(`${newName} is the top directory of a partition`)
-        replaced = await this.records.inode(tx, dst.child)
+        tr = await txFor(dst.child)
+        replaced = await this.records.inode(tr, dst.child)
+        if (replaced.partition) throw EBUSY(`${newName} is the top directory of partition '${replaced.partition}'`)
         checkSticky(dst.dir, replaced, who, newName)
         if (isDir(moved) && !isDir(replaced)) throw ENOTDIR(newName)
         if (!isDir(moved) && isDir(replaced)) throw EISDIR(newName)
         if (isDir(replaced) && (replaced.entries ?? 0) > 0) throw ENOTEMPTY(newName)
       }
       if (isDir(moved) && parent !== newParent) {
-        await this.checkNotInside(tx, moved.ino, newParent)
+        await this.checkNotInside(txFor, moved.ino, newParent)
         // moving a directory rewrites its '..', which needs write permission on it
         check(moved, who, W, name)
       }
-      tx.delete(this.ctx.keys.entry(parent, name))
-      this.records.putEntry(tx, newParent, newName, moved)
+      tp.delete(this.ctx.keys.entry(parent, name))
+      this.records.putEntry(tn, newParent, newName, moved)
       src.dir.entries = (src.dir.entries ?? 1) - 1
       if (!replaced) dst.dir.entries = (dst.dir.entries ?? 0) + 1
       if (isDir(moved)) {
@@ -211,35 +234,33 @@ export class Namespace {
         dst.dir.nlink++
         moved.parent = newParent
       }
-      if (replaced) {
+      const across = new Set([tp, tn, tm, tr].filter(Boolean)).size > 1
+      if (replaced && tr) {
         if (isDir(replaced)) dst.dir.nlink--
-        await this.dropName(g, tx, replaced, now)
+        await this.dropName(tr, replaced, now, across)
       }
       moved.ctimeMs = now
       src.dir.mtimeMs = src.dir.ctimeMs = now
       dst.dir.mtimeMs = dst.dir.ctimeMs = now
-      this.records.put(tx, moved)
-      this.records.put(tx, src.dir)
-      if (dst.dir !== src.dir) this.records.put(tx, dst.dir)
+      this.records.put(tm, moved)
+      this.records.put(tp, src.dir)
+      if (dst.dir !== src.dir) this.records.put(tn, dst.dir)
+      return across ? replaced : undefined
     })
+    await this.releaseMarks(dropped)
     this.ctx.names.forget(parent, name)
     this.ctx.names.forget(newParent, newName)
   }
 
   /**
-   * EINVAL when dir is target or one of its ancestors: a directory cannot move into itself. The
-   * ancestors in tx's group are read in tx (guarded); the path up may pass through nested
-   * partitions of other groups, whose directories are read in a transaction of their own
+   * EINVAL when dir is target or one of its ancestors: a directory cannot move into itself. Each
+   * ancestor is read in its group's part of the operation (guarded where that part writes)
    */
-  private async checkNotInside(tx: Tx, dir: number, target: number): Promise<void> {
-    const here = groupOf(dir)
+  private async checkNotInside(txFor: TxFor, dir: number, target: number): Promise<void> {
     for (let at = target; ; ) {
       if (at === dir) throw EINVAL('cannot move a directory into itself')
       if (at === ROOT_INO) return
-      const d = groupOf(at) === here
-        ? await this.records.dir(tx, at)
-        : await (await this.ctx.groups.of(at)).transact('lookup ..', t => this.records.dir(t, at))
-      at = d.parent ?? ROOT_INO
+      at = (await this.records.dir(await txFor(at), at)).parent ?? ROOT_INO
     }
   }
 

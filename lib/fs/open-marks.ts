@@ -90,13 +90,16 @@ export class OpenMarks {
   /**
    * othersAfterUnlink runs inside the transaction that drops the last name of ino, which this
    * mount does not have open: it deletes our lingering mark, if any, and lists the marks of
-   * other sessions (the inode must stay while there are any).
+   * other sessions (the inode must stay while there are any). A cross-group transaction
+   * cannot write a key bound to a lease (across): then our mark is listed with the others, the
+   * inode stays nameless, and releaseGone lets it go once the transaction has committed.
    */
-  async othersAfterUnlink(tx: Tx, ino: number): Promise<string[]> {
+  async othersAfterUnlink(tx: Tx, ino: number, across = false): Promise<string[]> {
     const mine = this.mine(ino)
     const { kvs } = await this.store.range(this.keys.opens(ino))
     const marks = kvs.map(kv => kv.key.toString())
     const own = kvs.find(kv => kv.key.toString() === mine)
+    if (across) return marks
     if (own) {
       // guarded as read: an open here that writes it again makes this transaction run again
       tx.assume(mine, own.value, own.modRevision)
@@ -123,6 +126,11 @@ export class OpenMarks {
       })
       for (const ino of kept) this.committed(ino)
     }
+  }
+
+  /** releaseGone lets go of our lingering mark on an inode that lost its last name, freeing it unless another mount has it open */
+  async releaseGone(ino: number): Promise<void> {
+    if (this.held.has(ino) && !this.owner.isOpen(ino)) await this.release([ino])
   }
 
   /** close removes every lingering mark (the lease would drop them, but gone inodes must be freed) */

@@ -1,10 +1,10 @@
 // Partitions: a subtree whose metadata lives in a group of its own. Its top directory is an
-// inode of that group; its entry stays in the parent directory's group, so everything made
-// below it lands in the group (a new inode lives in its parent's group). Adding one writes the
-// top directory in the group, then its entry in the parent's, then the partition record in the
-// root group, and bumps the epoch everywhere; removing one goes the other way. A crash between
-// two of these steps leaves what fsck reports (an unreachable directory, or an entry naming a
-// missing one); the cross-group transaction protocol makes them atomic (docs/metadata-groups.md).
+// inode of that group (marked with the group's name); its entry stays in the parent
+// directory's group, so everything made below it lands in the group (a new inode lives in its
+// parent's group). Adding one writes the top directory and its entry in one cross-group
+// transaction, then the partition record in the root group, and bumps the epoch everywhere;
+// removing one goes the other way. A crash before the record is written leaves a partition
+// top that `partition ls` does not list: adding it again reports the path exists.
 import { ConfigError } from '../errors'
 import { check, W, X } from './access'
 import { bumpEpoch, listGroups, listPartitions } from './config'
@@ -51,25 +51,21 @@ export class Partitions {
     const now = Date.now()
     const top: Inode = {
       ino, mode: S_IFDIR | ((like?.mode ?? 0o755) & 0o7777), uid: like?.uid ?? who.uid, gid: like?.gid ?? who.gid,
-      nlink: 2, size: 4096, rdev: 0, atimeMs: now, mtimeMs: now, ctimeMs: now, parent, entries: 0, xattrs: 0,
+      nlink: 2, size: 4096, rdev: 0, atimeMs: now, mtimeMs: now, ctimeMs: now, parent, entries: 0, xattrs: 0, partition: group,
     }
-    await g.transact('partition top', async tx => this.records.put(tx, top))
-    const pg = await this.ctx.groups.of(parent)
-    try {
-      await pg.transact('partition entry', async tx => {
-        const { dir, child } = await this.records.entry(tx, parent, name)
-        check(dir, who, W | X, name)
-        if (child) throw new ConfigError('path', `${norm} was made meanwhile`)
-        this.records.putEntry(tx, parent, name, top)
-        dir.entries = (dir.entries ?? 0) + 1
-        dir.nlink++
-        dir.mtimeMs = dir.ctimeMs = now
-        this.records.put(tx, dir)
-      })
-    } catch (err) {
-      await g.transact('partition top undone', async tx => this.records.free(tx, ino))
-      throw err
-    }
+    // the top directory in its group and its entry in the parent's, atomically
+    await this.ctx.groups.transact('partition add', async txFor => {
+      const tp = await txFor(parent)
+      const { dir, child } = await this.records.entry(tp, parent, name)
+      check(dir, who, W | X, name)
+      if (child) throw new ConfigError('path', `${norm} was made meanwhile`)
+      this.records.put(await txFor(ino), top)
+      this.records.putEntry(tp, parent, name, top)
+      dir.entries = (dir.entries ?? 0) + 1
+      dir.nlink++
+      dir.mtimeMs = dir.ctimeMs = now
+      this.records.put(tp, dir)
+    })
     const record: PartitionRecord = { path: norm, group, ino }
     await root.txn([], [{ type: 'put', key: this.ctx.keys.partition(norm), value: encodeRecord(record) }])
     await this.bump()
@@ -83,20 +79,18 @@ export class Partitions {
     const record = (await listPartitions(root, this.ctx.keys)).find(p => p.path === norm)
     if (!record) throw new ConfigError('path', `${norm} is not a partition (meridian partition ls lists them)`)
     const { parent, name } = await this.walk.resolveParent(norm, who)
-    const g = await this.ctx.groups.of(record.ino)
-    await g.transact('partition top removed', async tx => {
-      const top = await this.records.dir(tx, record.ino)
+    await this.ctx.groups.transact('partition rm', async txFor => {
+      const top = await this.records.dir(await txFor(record.ino), record.ino)
       if ((top.entries ?? 0) > 0) throw new ConfigError('path', `${norm} is not empty`)
-      this.records.free(tx, record.ino)
-    })
-    await (await this.ctx.groups.of(parent)).transact('partition entry removed', async tx => {
-      const { dir, child } = await this.records.entry(tx, parent, name)
-      if (child !== record.ino) return
-      tx.delete(this.ctx.keys.entry(parent, name))
+      const tp = await txFor(parent)
+      const { dir, child } = await this.records.entry(tp, parent, name)
+      if (child !== record.ino) throw new ConfigError('path', `${norm} names another directory than its partition's`)
+      this.records.free(await txFor(record.ino), record.ino)
+      tp.delete(this.ctx.keys.entry(parent, name))
       dir.entries = (dir.entries ?? 1) - 1
       dir.nlink--
       dir.mtimeMs = dir.ctimeMs = Date.now()
-      this.records.put(tx, dir)
+      this.records.put(tp, dir)
     })
     this.ctx.names.forget(parent, name)
     await root.txn([], [{ type: 'delete', key: this.ctx.keys.partition(norm) }])

@@ -16,6 +16,8 @@
 //                                      whose session key is gone (lease expired) no longer counts
 //   fs/<name>/epoch                    decimal configuration epoch; every transaction compares it,
 //                                      so one planned under an older configuration is refused
+//   fs/<name>/txn/<txid>               a cross-group transaction's record, in its coordinator group
+//                                      (while it runs, the keys it holds read as intent envelopes)
 //
 // The root group alone also holds the configuration (each change bumps the epoch in every group):
 //   fs/<name>/group/<group name>       JSON GroupRecord: the group's id and metadata URL
@@ -74,6 +76,7 @@ export class Keys {
   partitions(): string { return this.prefix + 'partition/' }
   partition(path: string): string { return this.partitions() + path }
   member(): string { return this.prefix + 'member' }
+  txns(): string { return this.prefix + 'txn/' }
 
   /**
    * parse takes a key of section s apart; undefined when it does not start with a well-formed

@@ -1,11 +1,25 @@
 // Optimistic transactions over a MetaStore: remember the mod revision of every key read,
 // commit every write in one store transaction guarded by compares on all of them, and on a
 // conflict run the whole operation again on fresh reads (bounded, with jittered backoff).
+// A key that a cross-group transaction holds reads as its intent envelope (lib/txn): the read
+// stops the run (IntentMet), the envelope is settled from its record, and the run starts again.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EAGAIN } from '../errors'
-import type { MetaStore, Op } from '../meta/store'
+import type { Compare, MetaStore, Op } from '../meta/store'
+import { decodeIntent, type Intent } from '../txn/intent'
 
 const MAX_ATTEMPTS = 40
+
+/** IntentMet stops a run that read a key a cross-group transaction holds */
+export class IntentMet extends Error {
+  constructor(readonly intent: Intent) {
+    super(`key held by cross-group transaction ${intent.txid}`)
+    this.name = 'IntentMet'
+  }
+}
+
+/** A Resolver settles the transaction of an intent met, so that the key reads as committed or as before */
+export type Resolver = (intent: Intent) => Promise<void>
 
 export class Tx {
   private readonly seen = new Map<string, number>()
@@ -17,7 +31,7 @@ export class Tx {
    * @param previous the run of this operation that conflicted just before, if any: what it
    *   guarded tells which cached values proved stale
    */
-  constructor(private readonly store: MetaStore, private readonly previous?: Tx) {}
+  constructor(readonly store: MetaStore, private readonly previous?: Tx) {}
 
   /**
    * guardedBefore is the mod revision the conflicting run before this one guarded key with
@@ -61,6 +75,8 @@ export class Tx {
   }
 
   private remember(key: string, value: Buffer | null, modRevision: number): void {
+    const intent = value && value[0] === 0 ? decodeIntent(value) : undefined
+    if (intent) throw new IntentMet(intent)
     this.values.set(key, value)
     this.seen.set(key, modRevision)
   }
@@ -93,28 +109,55 @@ export class Tx {
     return kvs.map(kv => kv.key.toString())
   }
 
+  /** plan is what commit would send: a compare per key read, and the writes */
+  plan(): { compares: Compare[]; ops: Op[] } {
+    const compares = [...this.seen].map(([key, rev]) => ({ key, target: 'mod' as const, op: '=' as const, value: rev }))
+    return { compares, ops: [...this.prefixDeletes, ...this.writes.values()] }
+  }
+
   /** commit applies the writes if nothing read has changed since; false on a conflict */
   async commit(): Promise<boolean> {
-    const compares = [...this.seen].map(([key, rev]) => ({ key, target: 'mod' as const, op: '=' as const, value: rev }))
-    const res = await this.store.txn(compares, [...this.prefixDeletes, ...this.writes.values()])
-    return res.succeeded
+    const { compares, ops } = this.plan()
+    return (await this.store.txn(compares, ops)).succeeded
   }
+}
+
+/** A Run is how one run of an operation ended: done, or conflicted (what it read, for the next run) */
+export type Run<T, R> = { done: true; value: T } | { done: false; read: R }
+
+/**
+ * attempts runs an operation until a run finishes: run(previous) makes one, given what the
+ * run before it read if that one conflicted. An intent met is settled by resolve before the
+ * next run; a conflict backs off first.
+ */
+export async function attempts<T, R>(what: string, resolve: Resolver | undefined, run: (previous: R | undefined) => Promise<Run<T, R>>): Promise<T> {
+  let delay = 1
+  let previous: R | undefined
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    let outcome
+    try {
+      outcome = await run(previous)
+    } catch (err) {
+      if (!(err instanceof IntentMet) || !resolve) throw err
+      await resolve(err.intent)
+      continue
+    }
+    if (outcome.done) return outcome.value
+    previous = outcome.read
+    await sleep(delay * Math.random())
+    delay = Math.min(delay * 2, 100)
+  }
+  throw EAGAIN(`${what}: still conflicting after ${MAX_ATTEMPTS} attempts`)
 }
 
 /**
  * transact runs fn in a fresh Tx until its commit succeeds. fn must only read through tx and
  * must not have effects outside it, since it may run several times.
  */
-export async function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  let delay = 1
-  let previous: Tx | undefined
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+export function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>, resolve?: Resolver): Promise<T> {
+  return attempts<T, Tx>(what, resolve, async previous => {
     const tx: Tx = new Tx(store, previous)
-    const result = await fn(tx)
-    if (tx.empty || await tx.commit()) return result
-    previous = tx
-    await sleep(delay * Math.random())
-    delay = Math.min(delay * 2, 100)
-  }
-  throw EAGAIN(`${what}: still conflicting after ${MAX_ATTEMPTS} attempts`)
+    const value = await fn(tx)
+    return tx.empty || (await tx.commit()) ? { done: true, value } : { done: false, read: tx }
+  })
 }

@@ -22,6 +22,9 @@
 //                        chunk, or past the file's size
 //   xattr-orphan         an extended attribute of an inode that does not exist
 //   missing-blob         a referenced blob that no pool holds (only with opts.pools)
+//   txn-record           a cross-group transaction's record (a transaction that is running, or
+//                        one a crash left half done: --repair settles it)
+//   intent               a key held by a cross-group transaction (its intent envelope)
 // Blobs that no extent references are not problems: a crash between writing data and
 // committing metadata leaves them, and GC reclaims them.
 import type { PoolDriver } from '../../drivers/driver'
@@ -37,6 +40,7 @@ import { loadInodes } from './inodes'
 import type { FsckReport, Problem, Report } from './report'
 import { scan } from './scan'
 import { checkTree, loadEntries, type Names } from './tree'
+import { findIntents, findRecords, repair } from '../txn/repair'
 
 export type { FsckReport, Problem } from './report'
 export { readSettings } from '../fs/format'
@@ -46,6 +50,8 @@ export interface FsckOptions {
   pools?: PoolDriver[]
   /** the stores of its further groups, by group id (the root group is `store`) */
   groups?: Map<number, MetaStore>
+  /** repair: settle cross-group transactions a crash left half done before checking */
+  repair?: boolean
 }
 
 /**
@@ -59,6 +65,8 @@ export async function fsck(store: MetaStore, name: string, opts: FsckOptions = {
   const problems: Problem[] = []
   const report: Report = p => problems.push(p)
   const groups = new Map<number, MetaStore>([[ROOT_GROUP, store], ...(opts.groups ?? [])])
+  const repaired = opts.repair ? await settle(groups, keys) : undefined
+  await checkTransactions(groups, keys, report)
 
   const inodes = new Map<number, Inode>()
   const gone = new Set<number>()
@@ -77,7 +85,26 @@ export async function fsck(store: MetaStore, name: string, opts: FsckOptions = {
     await checkXattrs(s, keys, inodes, report)
   }
   if (opts.pools) await checkBlobs(blobs, opts.pools, report)
-  return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names!.count, blobs: blobs.size }
+  return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names!.count, blobs: blobs.size, repaired }
+}
+
+/** settle resolves every cross-group transaction record and intent in every group (lib/txn's repair) */
+async function settle(groups: Map<number, MetaStore>, keys: Keys): Promise<number> {
+  const byName = new Map([...groups].map(([id, s]) => [String(id), s]))
+  const r = await repair(name => byName.get(name)!, [...byName.keys()], { prefix: keys.prefix, recordPrefix: keys.txns() })
+  return r.records.length + r.intents.length
+}
+
+/** checkTransactions reports the cross-group transaction records and intents still in the groups */
+async function checkTransactions(groups: Map<number, MetaStore>, keys: Keys, report: Report): Promise<void> {
+  for (const [id, s] of groups) {
+    for (const { key, record } of await findRecords(s, keys.txns())) {
+      report({ kind: 'txn-record', key, detail: `group ${id}: cross-group transaction ${record.txid} is ${record.state} (fsck --repair settles it)` })
+    }
+    for (const intent of await findIntents(s, keys.prefix)) {
+      report({ kind: 'intent', key: intent.key.toString(), detail: `group ${id}: held by cross-group transaction ${intent.txid} (fsck --repair settles it)` })
+    }
+  }
 }
 
 /** checkXattrs reports extended attributes whose inode does not exist. */

@@ -20,6 +20,8 @@ export interface FsckReport {
   entries: number
   /** distinct blobs referenced by extents */
   blobs: number
+  /** with repair: how many cross-group transaction records and intents were settled first */
+  repaired?: number
 }
 
 /** Report collects one problem. */

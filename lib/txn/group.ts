@@ -21,12 +21,18 @@ export interface Participant {
   group: string
   /** the guards the caller read under (mod revisions, as lib/fs/tx.ts builds them) */
   compares: Compare[]
+  /**
+   * guards checked at prepare but not locked: keys that every transaction of the group
+   * compares (a configuration epoch), which locking would hold up the whole group
+   */
+  guards?: Compare[]
   ops: WriteOp[]
 }
 
 /** GroupWork is a participant checked and taken apart: its plan and each key's next value. */
 export interface GroupWork {
   plan: GroupPlan
+  /** the caller's compares, locked ones and guards alike */
   compares: Compare[]
   /** written key (hex) -> value after commit, null for a delete */
   next: Map<string, Buffer | null>
@@ -64,7 +70,7 @@ export function planGroup(p: Participant): GroupWork {
     if (v !== null && under(Buffer.from(k, 'hex'), prefixes)) throw new MetaError('EINVAL', `group ${p.group}: a key it puts lies under a prefix it deletes`)
   }
   const keys = new Set([...next.keys(), ...p.compares.map(c => hex(toBuffer(c.key)))])
-  return { plan: { group: p.group, keys: [...keys].map(k => Buffer.from(k, 'hex')), prefixes }, compares: p.compares, next }
+  return { plan: { group: p.group, keys: [...keys].map(k => Buffer.from(k, 'hex')), prefixes }, compares: [...p.compares, ...(p.guards ?? [])], next }
 }
 
 /** readKeys reads keys in one round trip (null for an absent one), with the store's revision */
