@@ -12,6 +12,7 @@
 // A member applies a group's writes in revision order, so revision >= need means it holds
 // every write the session depends on in that group.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { ForwardingStore } from '../meta/forwarding-store'
 import type {
   Bytes, Compare, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
 } from '../meta/store'
@@ -31,27 +32,27 @@ export interface ReadCounts {
 
 const PROBE_KEY = Buffer.from([0])
 
-export class CausalStore implements MetaStore {
-  readonly engine: string
+/** Leases, sync, compact and close pass straight on; close closes the wrapped store. */
+export class CausalStore extends ForwardingStore {
   readonly counts: ReadCounts = { nearest: 0, waited: 0, fallback: 0, quorum: 0 }
 
-  constructor(private readonly session: CausalSession, readonly group: string, private readonly store: MetaStore) {
-    this.engine = store.engine
+  constructor(private readonly session: CausalSession, readonly group: string, store: MetaStore) {
+    super(store)
   }
 
-  get(key: Bytes, opts: { serializable?: boolean } = {}): Promise<GetResult> {
+  override get(key: Bytes, opts: { serializable?: boolean } = {}): Promise<GetResult> {
     return this.read(serializable => this.store.get(key, { serializable }), opts.serializable)
   }
 
-  range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {
+  override range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {
     return this.read(serializable => this.store.range(prefix, { ...opts, serializable }), opts.serializable)
   }
 
-  async txn(compares: Compare[], success: Op[], failure: Op[] = []): Promise<TxnResult> {
+  override async txn(compares: Compare[], success: Op[], failure: Op[] = []): Promise<TxnResult> {
     return this.seen(await this.store.txn(compares, success, failure))
   }
 
-  watch(prefix: Bytes, handlers: WatchHandlers, fromRevision?: number): Promise<Watch> {
+  override watch(prefix: Bytes, handlers: WatchHandlers, fromRevision?: number): Promise<Watch> {
     return this.store.watch(prefix, {
       onEvents: (events, revision) => {
         this.session.clock.observe(this.group, revision)
@@ -60,14 +61,6 @@ export class CausalStore implements MetaStore {
       onError: handlers.onError,
     }, fromRevision)
   }
-
-  grant(ttlSeconds: number): Promise<number> { return this.store.grant(ttlSeconds) }
-  keepAlive(lease: number): Promise<void> { return this.store.keepAlive(lease) }
-  revoke(lease: number): Promise<void> { return this.store.revoke(lease) }
-  sync(): Promise<void> { return this.store.sync() }
-  compact(revision: number): Promise<void> { return this.store.compact(revision) }
-  /** close closes the wrapped store: the wrapper owns it */
-  close(): Promise<void> { return this.store.close() }
 
   /** catchUp waits, up to waitMs, until the nearest member covers the clock's entry for this group */
   async catchUp(waitMs: number): Promise<boolean> {
