@@ -171,3 +171,16 @@ t.test('without the lag, causal reads are served by the nearest member (at once 
   t.equal(r.anomalies, 0)
   t.ok(r.us.nearest + r.us.waited > 0)
 })
+
+t.test('causal: when the nearest member stops answering, reads go to the quorum', async t => {
+  const session = new CausalSession()
+  const endpoints = us.endpoints.filter((_, i) => i !== usNear)
+  const store = await EtcdStore.open({ endpoints, nearest: us.memberEndpoint(usNear), nearestDeadlineMs: 200, attemptMs: 100 })
+  t.teardown(() => store.close())
+  const s = session.store('us', store)
+  await s.txn([], [{ type: 'put', key: 'us/while-paused', value: 'here' }])
+  us.pauseMember(usNear)
+  t.teardown(() => us.resumeMember(usNear))
+  for (let i = 0; i < 3; i++) t.equal((await s.get('us/while-paused')).kv?.value.toString(), 'here')
+  t.same(s.counts, { nearest: 0, waited: 0, fallback: 3, quorum: 0 })
+})

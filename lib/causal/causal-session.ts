@@ -1,6 +1,6 @@
 // A CausalSession is one mount's causal state: its vector clock across every metadata group,
 // how its reads are served, and how long a read may wait for the nearest member. Each group's
-// store is wrapped once (store()), and every revision those wrappers see rises the one clock.
+// store is wrapped once (store()), and every revision those wrappers see raises the one clock.
 import type { MetaStore } from '../meta/store'
 import { CausalStore } from './causal-store'
 import { VectorClock } from './vector-clock'

@@ -1,5 +1,5 @@
 // A CausalStore is one group's MetaStore as a session sees it: reads go to the nearest member
-// or the quorum by the session's mode, and every revision it meets (read, write, watch) rises
+// or the quorum by the session's mode, and every revision it meets (read, write, watch) raises
 // the session's clock. Reading with serializable: true means the caller accepts any
 // staleness: that read goes to the nearest member unchecked, whatever the mode.
 //
@@ -112,7 +112,7 @@ export class CausalStore extends ForwardingStore {
     }
   }
 
-  /** seen rises the session's clock to a response's revision */
+  /** seen raises the session's clock to a response's revision */
   private seen<T extends { revision: number }>(res: T): T {
     this.session.clock.observe(this.group, res.revision)
     return res
