@@ -1,6 +1,9 @@
 // The etcd engine: the production MetaStore, on the etcd3 client's raw gRPC calls.
 // etcd3's own global retry is switched off; one retry policy (retry.ts) acts on errors that
 // classify() marks recoverable, until a deadline, and then reports ETIMEDOUT.
+// Serializable reads may go to one chosen member (the nearest): etcd answers them from that
+// member's local state, and the header revision is that member's, so a caller can tell how
+// far behind the answer is (lib/causal builds on this). Everything else goes to the cluster.
 import { Etcd3, isRecoverableError, type IKeyValue, type IRequestOp, type IResponseOp } from 'etcd3'
 import { noop } from 'cockatiel'
 import { ConfigError, MetaError } from '../errors'
@@ -16,6 +19,10 @@ import {
 export interface EtcdOptions extends RetryOptions {
   /** client endpoints, e.g. ['http://127.0.0.1:2379'] */
   endpoints: string[]
+  /** the member that serves serializable reads, e.g. 'http://127.0.0.1:2381'; default any of endpoints */
+  nearest?: string
+  /** give up on the nearest member after this long (default 1 s): its callers can ask the cluster instead */
+  nearestDeadlineMs?: number
 }
 
 const compareTarget = { create: 'Create', mod: 'Mod', version: 'Version', value: 'Value' } as const
@@ -25,25 +32,30 @@ const compareResult = { '=': 'Equal', '!=': 'NotEqual', '<': 'Less', '>': 'Great
 export class EtcdStore implements MetaStore {
   readonly engine = 'etcd'
   readonly endpoints: string[]
+  /** the member serializable reads go to, when one was named */
+  readonly nearest?: string
   private readonly client: Etcd3
+  /** the client of the nearest member, else the cluster's */
+  private readonly local: Etcd3
   private readonly retry: RetryOptions
+  private readonly localRetry: RetryOptions
   private closed = false
 
   constructor(opts: EtcdOptions) {
     this.endpoints = opts.endpoints
+    this.nearest = opts.nearest
     this.retry = { deadlineMs: opts.deadlineMs, attemptMs: opts.attemptMs }
-    this.client = new Etcd3({
-      hosts: opts.endpoints,
-      faultHandling: { global: noop },
-      // Large values are allowed up to etcd's own request limit, which we check first.
-      grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
-    })
+    const nearestMs = opts.nearestDeadlineMs ?? 1_000
+    this.localRetry = { deadlineMs: nearestMs, attemptMs: Math.min(nearestMs, opts.attemptMs ?? nearestMs) }
+    this.client = connect(opts.endpoints)
+    this.local = opts.nearest === undefined ? this.client : connect([opts.nearest])
   }
 
   static async open(opts: EtcdOptions): Promise<EtcdStore> {
     const store = new EtcdStore(opts)
     try {
       await store.call(o => store.client.kv.range({ key: Buffer.from([0]), limit: 1, serializable: true }, o))
+      if (store.nearest !== undefined) await store.read(true, o => store.local.kv.range({ key: Buffer.from([0]), limit: 1, serializable: true }, o))
     } catch (err) {
       await store.close()
       throw err
@@ -56,8 +68,16 @@ export class EtcdStore implements MetaStore {
     return withRetry(fn, classify, this.retry, `etcd ${this.endpoints.join(',')}`)
   }
 
+  /** read runs a range call: a serializable one on the nearest member when there is one */
+  private read<T>(serializable: boolean | undefined, fn: (opts: { deadline: number }) => Promise<T>): Promise<T> {
+    if (!serializable || this.nearest === undefined) return this.call(fn)
+    if (this.closed) return Promise.reject(new MetaError('ECLOSED', 'etcd store is closed'))
+    return withRetry(fn, classify, this.localRetry, `etcd member ${this.nearest}`)
+  }
+
   async get(key: Bytes, opts: { serializable?: boolean } = {}): Promise<GetResult> {
-    const res = await this.call(o => this.client.kv.range({ key: toBuffer(key), serializable: opts.serializable }, o))
+    const client = opts.serializable ? this.local : this.client
+    const res = await this.read(opts.serializable, o => client.kv.range({ key: toBuffer(key), serializable: opts.serializable }, o))
     return { kv: res.kvs.length > 0 ? toKv(res.kvs[0]) : null, revision: Number(res.header.revision) }
   }
 
@@ -69,7 +89,8 @@ export class EtcdStore implements MetaStore {
       if (next.compare(key) > 0) key = next
     }
     const end = prefixEnd(p)
-    const res = await this.call(o => this.client.kv.range({
+    const client = opts.serializable ? this.local : this.client
+    const res = await this.read(opts.serializable, o => client.kv.range({
       key,
       range_end: end.length === 0 ? Buffer.from([0]) : end,
       limit: opts.limit ?? 0,
@@ -177,7 +198,17 @@ export class EtcdStore implements MetaStore {
     if (this.closed) return
     this.closed = true
     this.client.close()
+    if (this.local !== this.client) this.local.close()
   }
+}
+
+function connect(hosts: string[]): Etcd3 {
+  return new Etcd3({
+    hosts,
+    faultHandling: { global: noop },
+    // Large values are allowed up to etcd's own request limit, which we check first.
+    grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+  })
 }
 
 function toRequestOp(op: Op): IRequestOp {
@@ -237,10 +268,14 @@ export function classify(err: unknown): MetaError {
   return new MetaError('EUNAVAILABLE', `etcd: ${message}`, { recoverable, cause: err })
 }
 
+// etcd://host:port[,host:port...][?nearest=host:port]: the member that serves serializable reads
 registerEngine('etcd', async (location, url, opts) => {
-  const hosts = location.split(',').filter(Boolean)
-  if (hosts.length === 0 || hosts.some(h => !/^[\w.-]+:\d+$/.test(h))) {
-    throw new ConfigError('meta', `'${url}' is not etcd://host:port[,host:port...]`)
+  const [list, query = ''] = location.split('?', 2)
+  const hosts = list.split(',').filter(Boolean)
+  const nearest = new URLSearchParams(query).get('nearest') ?? undefined
+  const isHost = (h: string) => /^[\w.-]+:\d+$/.test(h)
+  if (hosts.length === 0 || !hosts.every(isHost) || (nearest !== undefined && !isHost(nearest))) {
+    throw new ConfigError('meta', `'${url}' is not etcd://host:port[,host:port...][?nearest=host:port]`)
   }
-  return EtcdStore.open({ endpoints: hosts.map(h => `http://${h}`), ...opts })
+  return EtcdStore.open({ endpoints: hosts.map(h => `http://${h}`), nearest: nearest && `http://${nearest}`, ...opts })
 })

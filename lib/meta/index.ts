@@ -1,5 +1,6 @@
 // Opening a metadata store by URL: the scheme picks the engine (registry.ts).
-//   etcd://host:port[,host:port...]    the etcd engine (production, multi-machine)
+//   etcd://host:port[,host:port...]    the etcd engine (production, multi-machine);
+//     ?nearest=host:port               names the member that serves serializable reads
 //   sqlite:///abs/path/meta.db         the embedded engine on that file
 //   a plain path                       the embedded engine on that file
 import { homedir } from 'node:os'
