@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM or until someone unmounts it (meridian umount), then unmounts cleanly and
 // exits. --background spawns the same command detached, with its output appended to
 // ~/.meridian/mount.log, and returns once the mount is in /proc/mounts.
+import { readModes, type ReadMode } from '../causal'
 import { openFilesystem } from '../client/open'
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
@@ -26,6 +27,8 @@ export interface MountCliOptions {
   /** seconds the kernel trusts attributes (0: always ask; hard-link counts are then never stale) */
   attrTimeout?: string
   allowOther?: boolean
+  /** how metadata reads are served: causal (default), linearizable, nearest */
+  reads?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -52,6 +55,11 @@ async function mountPoint(dir: string): Promise<string> {
   return abs
 }
 
+function readMode(value: string | undefined): ReadMode | undefined {
+  if (value === undefined || (readModes as readonly string[]).includes(value)) return value as ReadMode | undefined
+  throw new ConfigError('reads', `'${value}' is not one of ${readModes.join(', ')}`)
+}
+
 function seconds(field: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
@@ -74,6 +82,7 @@ async function openWaiting(meta: string): Promise<MetaStore> {
 
 /** serve mounts in this process and returns once unmounted (by a signal or by someone else) */
 export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
+  const reads = readMode(opts.reads)
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
@@ -81,11 +90,11 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   try {
-    fs = await openFilesystem(store, { name }).catch(async (err: unknown) => {
+    fs = await openFilesystem(store, { name, reads }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return openFilesystem(store, { name })
+      return openFilesystem(store, { name, reads })
     })
     mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
@@ -139,6 +148,7 @@ export interface Background {
 
 /** background starts `meridian mount` detached and returns once its mount is up */
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
+  readMode(opts.reads)
   const mnt = await mountPoint(dir)
   const home = meridianHome()
   mkdirSync(home, { recursive: true })
@@ -152,6 +162,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.debug) args.push('--debug')
   if (opts.attrTimeout !== undefined) args.push('--attr-timeout', opts.attrTimeout)
   if (opts.allowOther) args.push('--allow-other')
+  if (opts.reads !== undefined) args.push('--reads', opts.reads)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -204,6 +215,7 @@ export function mountCommand(): Command {
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
+    .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

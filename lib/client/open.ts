@@ -9,16 +9,23 @@ import { ReadCache } from '../data/read-cache'
 import { Filesystem, type OpenOptions } from '../fs/filesystem'
 import { readSettings } from '../fs/format'
 import type { Settings } from '../fs/schema'
+import { CausalSession, VectorClock, type ReadMode } from '../causal'
+import { listGroups } from '../fs/config'
+import { ROOT_GROUP } from '../fs/ino'
+import { Keys } from '../fs/schema'
+import { engineScheme } from '../meta/registry'
 import type { MetaStore } from '../meta/store'
 import { openShared } from './shared-stores'
 
 /** how long opening a further group's store may take before its operations fail */
 const GROUP_DEADLINE_MS = 5_000
 
-export interface ClientOptions extends Omit<OpenOptions, 'owns'> {
+export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 'openGroup'> {
   /** the filesystem's name in the store (default 'meridian') */
   name?: string
   readCacheBytes?: number
+  /** how metadata reads are served (lib/causal): causal (default), linearizable, or nearest (unchecked) */
+  reads?: ReadMode
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -33,16 +40,38 @@ export async function openPools(settings: Settings): Promise<Array<{ name: strin
   return pools
 }
 
+/**
+ * causalSession is the mount's causal state when its reads can see replicas behind the
+ * quorum: with etcd anywhere among its groups and a mode other than linearizable. Embedded
+ * stores have one replica, always current: their reads need no clock.
+ */
+async function causalSession(store: MetaStore, name: string, mode: ReadMode): Promise<CausalSession | undefined> {
+  if (mode === 'linearizable') return undefined
+  const urls = (await listGroups(store, new Keys(name))).map(g => g.url)
+  if (store.engine !== 'etcd' && !urls.some(u => engineScheme(u) === 'etcd')) return undefined
+  return new CausalSession({ mode })
+}
+
 /** openFilesystem opens the filesystem `name` of store with its pools; closing it closes them. */
 export async function openFilesystem(store: MetaStore, opts: ClientOptions = {}): Promise<Filesystem> {
-  const settings = await readSettings(store, opts.name ?? 'meridian')
+  const name = opts.name ?? 'meridian'
+  const settings = await readSettings(store, name)
+  const session = await causalSession(store, name, opts.reads ?? 'causal')
   const pools = await openPools(settings)
   const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }) })
   try {
-    return await Filesystem.open(store, settings, blobs, {
+    return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,
       owns: pools.map(p => p.driver),
-      openGroup: url => openShared(url, GROUP_DEADLINE_MS),
+      openGroup: async group => {
+        const opened = await openShared(group.url, GROUP_DEADLINE_MS)
+        return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened
+      },
+      causality: session && {
+        token: () => session.token(),
+        dependsOn: token => session.dependsOn(VectorClock.decode(token)),
+        catchUp: token => session.catchUp(token),
+      },
     })
   } catch (err) {
     for (const p of pools) await p.driver.close()

@@ -3,18 +3,21 @@
 // operation starts with (an inode, a directory, an entry), each taking what the caches hold
 // where a guarded guess is safe (a stale guess only fails the commit; the next run reads).
 import { ENOTDIR } from '../errors'
+import type { Causality } from './causality'
 import type { Groups } from './groups'
 import type { Handles } from './handles'
 import { groupOf } from './ino'
-import { encodeInode, isDir, S_IFMT, toAttr, type Inode } from './inode'
+import { isDir, S_IFMT, toAttr, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import type { NameCache } from './name-cache'
-import { decodeEntry, encodeEntry, type Keys, type Settings } from './schema'
+import { decodeEntry, encodeEntry, type EntryValue, type Keys, type Settings } from './schema'
 import type { Tx } from './tx'
 import type { Attr } from './types'
 
 export interface FsContext {
   readonly groups: Groups
+  /** causal reads, when the mount reads from nearest replicas */
+  readonly causality?: Causality
   readonly keys: Keys
   readonly settings: Settings
   readonly inodes: InodeCache
@@ -31,7 +34,7 @@ export class Records {
   }
 
   put(tx: Tx, i: Inode): void {
-    tx.put(this.ctx.keys.inode(i.ino), encodeInode(i))
+    this.ctx.inodes.put(tx, i)
   }
 
   async dir(tx: Tx, ino: number): Promise<Inode> {
@@ -40,9 +43,20 @@ export class Records {
     return d
   }
 
-  /** putEntry writes the entry parent/name naming inode i */
+  /**
+   * putEntry writes the entry parent/name naming inode i; one naming an inode of another group
+   * carries this mount's clock, so that a reader finds the inode it names (causal reads)
+   */
   putEntry(tx: Tx, parent: number, name: string, i: Inode): void {
-    tx.put(this.ctx.keys.entry(parent, name), encodeEntry({ ino: i.ino, type: i.mode & S_IFMT }))
+    const deps = this.ctx.causality && groupOf(i.ino) !== groupOf(parent) ? this.ctx.causality.token() : undefined
+    tx.put(this.ctx.keys.entry(parent, name), encodeEntry({ ino: i.ino, type: i.mode & S_IFMT, deps }))
+  }
+
+  /** decodeEntry reads an entry value, taking in the clock it carries */
+  decodeEntry(raw: Buffer): EntryValue | undefined {
+    const e = decodeEntry(raw)
+    if (e?.deps) this.ctx.causality?.dependsOn(e.deps)
+    return e
   }
 
   /** entry reads a directory entry: the parent (checked to be a directory) and the child ino, or 0 */
@@ -50,7 +64,7 @@ export class Records {
     const [, rawEntry] = await tx.get(this.ctx.keys.inode(parent), this.ctx.keys.entry(parent, name))
     const dir = await this.ctx.inodes.read(tx, parent) // read already: no round trip
     if (!isDir(dir)) throw ENOTDIR(`inode ${parent}`)
-    return { dir, child: rawEntry ? (decodeEntry(rawEntry)?.ino ?? 0) : 0 }
+    return { dir, child: rawEntry ? (this.decodeEntry(rawEntry)?.ino ?? 0) : 0 }
   }
 
   /**

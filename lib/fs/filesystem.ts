@@ -15,6 +15,7 @@ import type { BlobStore } from '../data/blob-store'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
 import { Attributes } from './attributes'
+import { CLOCK_XATTR, type Causality } from './causality'
 import { Records, type FsContext } from './context'
 import { Files } from './files'
 import { exists, format, type FormatOptions } from './format'
@@ -55,6 +56,8 @@ export interface OpenOptions {
   openGroup?: GroupOpener
   /** how long a cross-group transaction may stay pending before another mount may abort it (default 10 s) */
   crossGroupTimeoutMs?: number
+  /** causal reads: records carry their writer's clock, and reading one takes it in */
+  causality?: Causality
 }
 
 export class Filesystem {
@@ -100,7 +103,7 @@ export class Filesystem {
    */
   static async open(rootStore: MetaStore, settings: Settings, blobs: BlobStore, opts: OpenOptions = {}): Promise<Filesystem> {
     const keys = new Keys(settings.name)
-    const inodes = new InodeCache(keys)
+    const inodes = new InodeCache(keys, opts.causality)
     const opened = new Handles()
     let files: Files | undefined
     const groups = await Groups.start(rootStore, keys, inodes, {
@@ -110,7 +113,7 @@ export class Filesystem {
       epochChanged: group => log.info({ group }, 'the configuration epoch moved on'),
       opened: group => files!.reapGone(group),
     }, opts.openGroup, opts.crossGroupTimeoutMs)
-    const ctx: FsContext = { groups, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? 1000), opened }
+    const ctx: FsContext = { groups, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? 1000), opened, causality: opts.causality }
     const records = new Records(ctx)
     const layouts = new MetaLayouts(groups, keys, inodes, settings.chunkSize)
     const data = new FileData(layouts, blobs, settings)
@@ -208,13 +211,25 @@ export class Filesystem {
 
   // ---- extended attributes ----
 
-  /** setxattr sets one attribute; XATTR_CREATE / XATTR_REPLACE as setxattr(2) */
-  setxattr(ino: number, name: string, value: Buffer, flags: number, who: Identity): Promise<void> {
+  /**
+   * setxattr sets one attribute; XATTR_CREATE / XATTR_REPLACE as setxattr(2). meridian.clock,
+   * on any inode, takes a clock token from another mount and waits until this one has caught up
+   */
+  async setxattr(ino: number, name: string, value: Buffer, flags: number, who: Identity): Promise<void> {
+    if (name === CLOCK_XATTR && this.ctx.causality) {
+      await this.getattr(ino)
+      await this.ctx.causality.catchUp(value.toString())
+      return
+    }
     return this.xattrs.set(ino, name, value, flags, who)
   }
 
-  /** getxattr reads one attribute; ENODATA when absent */
-  getxattr(ino: number, name: string): Promise<Buffer> {
+  /** getxattr reads one attribute; ENODATA when absent. meridian.clock reads as this mount's clock token */
+  async getxattr(ino: number, name: string): Promise<Buffer> {
+    if (name === CLOCK_XATTR && this.ctx.causality) {
+      await this.getattr(ino)
+      return Buffer.from(this.ctx.causality.token())
+    }
     return this.xattrs.get(ino, name)
   }
 

@@ -24,8 +24,8 @@ export interface OpenedGroup {
   release(): Promise<void>
 }
 
-/** A GroupOpener opens the store at a group's metadata URL (lib/client shares one per URL in a process) */
-export type GroupOpener = (url: string) => Promise<OpenedGroup>
+/** A GroupOpener opens the store of a group at its metadata URL (lib/client shares one per URL in a process) */
+export type GroupOpener = (group: GroupRecord) => Promise<OpenedGroup>
 
 export class Groups {
   private readonly opened = new Map<number, Promise<Group>>()
@@ -142,7 +142,7 @@ export class Groups {
   private async openGroup(id: number): Promise<Group> {
     const record = (await this.list()).find(g => g.id === id)
     if (!record || !this.opener) throw EIO(`group ${id} is not a group of filesystem '${this.keys.name}'`)
-    const opened = await this.opener(record.url)
+    const opened = await this.opener(record)
     if (this.closed) {
       await opened.release()
       throw EIO('the filesystem is closed')

@@ -8,6 +8,7 @@ import { ENOENT } from '../errors'
 import { toBuffer, type Op } from '../meta/store'
 import { isIntent } from '../txn/intent'
 import { decodeInode, encodeInode, type Inode } from './inode'
+import type { Causality } from './causality'
 import type { Keys } from './schema'
 import type { Tx } from './tx'
 
@@ -19,7 +20,13 @@ interface Entry {
 export class InodeCache {
   private entries: LRUCache<number, Entry> | undefined
 
-  constructor(private readonly keys: Keys) {}
+  constructor(private readonly keys: Keys, private readonly causality?: Causality) {}
+
+  /** put writes inode i in tx, stamped with this mount's clock when it reads causally */
+  put(tx: Tx, i: Inode): void {
+    if (this.causality) i.deps = this.causality.token()
+    tx.put(this.keys.inode(i.ino), encodeInode(i))
+  }
 
   /** trust keeps records for ttlMs from now on (0: keep none); what was kept is dropped */
   trust(ttlMs: number): void {
@@ -40,6 +47,7 @@ export class InodeCache {
       throw ENOENT(`inode ${ino}`)
     }
     const i = decodeInode(raw)
+    if (i.deps) this.causality?.dependsOn(i.deps)
     this.offer(i, tx.revisionOf(key) ?? 0)
     return i
   }

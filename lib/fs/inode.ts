@@ -33,6 +33,8 @@ export interface Inode {
   target?: string
   /** the top directory of a partition: the group it lives in (it cannot be moved or removed by POSIX calls) */
   partition?: string
+  /** the clock of its last writer (causal reads: lib/fs/causality.ts), when the mount reads causally */
+  deps?: string
   /** how many extended attributes it has; absent on inodes made before it was counted (then unknown) */
   xattrs?: number
 }

@@ -4,7 +4,7 @@
 import type { ChunkSnapshot, Layouts, Placed } from '../data/file-data'
 import { chunkSpans, overlay, truncate as truncateExtents, type Extent } from '../data/extent'
 import type { Groups } from './groups'
-import { encodeInode, type Inode } from './inode'
+import type { Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import { decodeExtents, encodeExtents, type Keys } from './schema'
 import { Tx } from './tx'
@@ -55,7 +55,7 @@ export class MetaLayouts implements Layouts {
       }
       for (const [chunk, extents] of layouts) tx.put(this.keys.chunk(ino, chunk), encodeExtents(extents))
       i.mtimeMs = i.ctimeMs = mtimeMs
-      tx.put(this.keys.inode(ino), encodeInode(i))
+      this.inodes.put(tx, i)
       return layouts
     })
   }

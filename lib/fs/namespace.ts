@@ -13,7 +13,7 @@ import type { TxFor } from './groups'
 import { isDir, isLink, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, type Inode } from './inode'
 import { checkName } from './names'
 import type { PathWalk } from './path-walk'
-import { decodeEntry, ROOT_INO } from './schema'
+import { ROOT_INO } from './schema'
 import type { Tx } from './tx'
 import type { Attr, DirEntry, Identity } from './types'
 
@@ -274,7 +274,7 @@ export class Namespace {
     for (;;) {
       const page = await g.store.range(prefix, { limit: 1000, after })
       for (const kv of page.kvs) {
-        const e = decodeEntry(kv.value)
+        const e = this.records.decodeEntry(kv.value)
         if (e) out.push({ name: kv.key.subarray(Buffer.byteLength(prefix)).toString(), ino: e.ino, type: e.type })
       }
       if (!page.more) return out

@@ -167,22 +167,27 @@ export function decodeRecord<T extends GroupRecord | PartitionRecord | MemberRec
   return JSON.parse(raw.toString()) as T
 }
 
-/** A directory entry's value: the inode it names and that inode's type bits. */
+/**
+ * A directory entry's value: the inode it names and that inode's type bits, and for an inode
+ * of another group the clock of the entry's writer (causal reads)
+ */
 export interface EntryValue {
   ino: number
   type: number
+  deps?: string
 }
 
 export function encodeEntry(e: EntryValue): string {
-  return JSON.stringify([e.ino, e.type])
+  return JSON.stringify(e.deps ? [e.ino, e.type, e.deps] : [e.ino, e.type])
 }
 
-/** decodeEntry reads an entry value; undefined for one that is not [ino, type] */
+/** decodeEntry reads an entry value; undefined for one that is not [ino, type] or [ino, type, clock] */
 export function decodeEntry(raw: Buffer): EntryValue | undefined {
   try {
     const v = JSON.parse(raw.toString()) as unknown
-    if (!Array.isArray(v) || v.length !== 2 || !v.every(n => Number.isSafeInteger(n) && n >= 0)) return undefined
-    return { ino: v[0] as number, type: v[1] as number }
+    if (!Array.isArray(v) || v.length < 2 || v.length > 3 || !v.slice(0, 2).every(n => Number.isSafeInteger(n) && n >= 0)) return undefined
+    if (v.length === 3 && typeof v[2] !== 'string') return undefined
+    return { ino: v[0] as number, type: v[1] as number, deps: v[2] as string | undefined }
   } catch {
     return undefined
   }

@@ -6,7 +6,7 @@
 import { E2BIG, EEXIST, ENODATA, ENOENT, ENOTSUP, EPERM, ERANGE } from '../errors'
 import type { Groups } from './groups'
 import { check, W } from './access'
-import { encodeInode, isDir, isReg, type Inode } from './inode'
+import { isDir, isReg, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import type { Keys } from './schema'
 import { Tx } from './tx'
@@ -73,7 +73,7 @@ export class Xattrs {
 
   private touch(tx: Tx, i: Inode): void {
     i.ctimeMs = Date.now()
-    tx.put(this.keys.inode(i.ino), encodeInode(i))
+    this.inodes.put(tx, i)
   }
 }
 
