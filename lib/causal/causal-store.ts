@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ForwardingStore } from '../meta/forwarding-store'
 import type {
-  Bytes, Compare, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
+  Bytes, Compare, GetManyResult, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
 } from '../meta/store'
 import type { CausalSession } from './causal-session'
 
@@ -42,6 +42,10 @@ export class CausalStore extends ForwardingStore {
 
   override get(key: Bytes, opts: { serializable?: boolean } = {}): Promise<GetResult> {
     return this.read(serializable => this.store.get(key, { serializable }), opts.serializable)
+  }
+
+  override getMany(keys: Bytes[], opts: { serializable?: boolean } = {}): Promise<GetManyResult> {
+    return this.read(serializable => this.store.getMany(keys, { serializable }), opts.serializable)
   }
 
   override range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {

@@ -29,6 +29,8 @@ export interface MountCliOptions {
   allowOther?: boolean
   /** how metadata reads are served: causal (default), linearizable, nearest */
   reads?: string
+  /** GROUP=HOST:PORT, repeatable: the etcd member of a group nearest to this mount */
+  nearest?: string[]
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -58,6 +60,17 @@ async function mountPoint(dir: string): Promise<string> {
 function readMode(value: string | undefined): ReadMode | undefined {
   if (value === undefined || (readModes as readonly string[]).includes(value)) return value as ReadMode | undefined
   throw new ConfigError('reads', `'${value}' is not one of ${readModes.join(', ')}`)
+}
+
+function nearestMembers(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values) return undefined
+  const out: Record<string, string> = {}
+  for (const v of values) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([\w.-]+:\d+)$/.exec(v)
+    if (!m) throw new ConfigError('nearest', `'${v}' is not group=host:port`)
+    out[m[1]] = m[2]
+  }
+  return out
 }
 
 function seconds(field: string, value: string | undefined): number | undefined {
@@ -90,11 +103,12 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   try {
-    fs = await openFilesystem(store, { name, reads }).catch(async (err: unknown) => {
+    const nearest = nearestMembers(opts.nearest)
+    fs = await openFilesystem(store, { name, reads, nearest }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return openFilesystem(store, { name, reads })
+      return openFilesystem(store, { name, reads, nearest })
     })
     mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
@@ -149,6 +163,7 @@ export interface Background {
 /** background starts `meridian mount` detached and returns once its mount is up */
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
   readMode(opts.reads)
+  nearestMembers(opts.nearest)
   const mnt = await mountPoint(dir)
   const home = meridianHome()
   mkdirSync(home, { recursive: true })
@@ -163,6 +178,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.attrTimeout !== undefined) args.push('--attr-timeout', opts.attrTimeout)
   if (opts.allowOther) args.push('--allow-other')
   if (opts.reads !== undefined) args.push('--reads', opts.reads)
+  for (const n of opts.nearest ?? []) args.push('--nearest', n)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -216,6 +232,7 @@ export function mountCommand(): Command {
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
+    .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

@@ -16,6 +16,7 @@ import { Keys } from '../fs/schema'
 import { engineScheme } from '../meta/registry'
 import type { MetaStore } from '../meta/store'
 import { openShared } from './shared-stores'
+import { ConfigError } from '../errors'
 
 /** how long opening a further group's store may take before its operations fail */
 const GROUP_DEADLINE_MS = 5_000
@@ -26,6 +27,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   readCacheBytes?: number
   /** how metadata reads are served (lib/causal): causal (default), linearizable, or nearest (unchecked) */
   reads?: ReadMode
+  /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
+  nearest?: Record<string, string>
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -52,6 +55,12 @@ async function causalSession(store: MetaStore, name: string, mode: ReadMode): Pr
   return new CausalSession({ mode })
 }
 
+/** withNearest names the member of an etcd URL that serves this mount's reads */
+function withNearest(url: string, member: string): string {
+  if (engineScheme(url) !== 'etcd') throw new ConfigError('nearest', `${url} is not an etcd group: it has no members to choose from`)
+  return `${url.split('?')[0]}?nearest=${member}`
+}
+
 /** openFilesystem opens the filesystem `name` of store with its pools; closing it closes them. */
 export async function openFilesystem(store: MetaStore, opts: ClientOptions = {}): Promise<Filesystem> {
   const name = opts.name ?? 'meridian'
@@ -64,7 +73,8 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
       ...opts,
       owns: pools.map(p => p.driver),
       openGroup: async group => {
-        const opened = await openShared(group.url, GROUP_DEADLINE_MS)
+        const near = opts.nearest?.[group.name]
+        const opened = await openShared(near ? withNearest(group.url, near) : group.url, GROUP_DEADLINE_MS)
         return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened
       },
       causality: session && {

@@ -1,7 +1,7 @@
 // A MetaStore that tells its owner about every write it commits, so that the owner's caches
 // follow the owner's own changes at once, whichever module made them.
 import type {
-  Bytes, Compare, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
+  Bytes, Compare, GetManyResult, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
 } from '../meta/store'
 
 /** onCommit receives the write ops of a transaction that took effect, and its revision */
@@ -22,6 +22,7 @@ export class ObservedStore implements MetaStore {
   }
 
   get(key: Bytes, opts?: { serializable?: boolean }): Promise<GetResult> { return this.store.get(key, opts) }
+  getMany(keys: Bytes[], opts?: { serializable?: boolean }): Promise<GetManyResult> { return this.store.getMany(keys, opts) }
   range(prefix: Bytes, opts?: RangeOptions): Promise<RangeResult> { return this.store.range(prefix, opts) }
   watch(prefix: Bytes, handlers: WatchHandlers, fromRevision?: number): Promise<Watch> { return this.store.watch(prefix, handlers, fromRevision) }
   grant(ttlSeconds: number): Promise<number> { return this.store.grant(ttlSeconds) }

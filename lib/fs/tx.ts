@@ -52,11 +52,8 @@ export class Tx {
       const { kv } = await this.store.get(missing[0])
       this.remember(missing[0], kv?.value ?? null, kv?.modRevision ?? 0)
     } else if (missing.length > 1) {
-      const res = await this.store.txn([], missing.map(key => ({ type: 'get' as const, key })))
-      missing.forEach((key, i) => {
-        const kv = res.results[i] as { value: Buffer; modRevision: number } | null
-        this.remember(key, kv?.value ?? null, kv?.modRevision ?? 0)
-      })
+      const { kvs } = await this.store.getMany(missing)
+      missing.forEach((key, i) => this.remember(key, kvs[i]?.value ?? null, kvs[i]?.modRevision ?? 0))
     }
     return keys.map(k => this.values.get(k) ?? null)
   }

@@ -17,7 +17,7 @@ import { registerEngine } from './registry'
 import { checkTxn } from './request'
 import {
   prefixEnd, toBuffer,
-  type Bytes, type Compare, type GetResult, type KeyValue, type MetaStore, type Op, type RangeOptions,
+  type Bytes, type Compare, type GetManyResult, type GetResult, type KeyValue, type MetaStore, type Op, type RangeOptions,
   type RangeResult, type TxnResult, type Watch, type WatchEvent, type WatchHandlers,
 } from './store'
 
@@ -130,6 +130,13 @@ export class EmbeddedStore implements MetaStore {
     this.live()
     const row = this.stmt.get.get(toBuffer(key))
     return { kv: row ? toKv(row) : null, revision: this.revision() }
+  }
+
+  async getMany(keys: Bytes[]): Promise<GetManyResult> {
+    this.live()
+    checkTxn([], keys.map(key => ({ type: 'get', key })), [])
+    // one statement at a time, all on the event loop: no commit can land between them
+    return { kvs: keys.map(key => this.stmt.get.get(toBuffer(key))).map(row => (row ? toKv(row) : null)), revision: this.revision() }
   }
 
   async range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {

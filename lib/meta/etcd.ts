@@ -12,7 +12,7 @@ import { checkTxn } from './request'
 import { withRetry, type RetryOptions } from './retry'
 import {
   prefixEnd, toBuffer,
-  type Bytes, type Compare, type GetResult, type KeyValue, type MetaStore, type Op, type RangeOptions,
+  type Bytes, type Compare, type GetManyResult, type GetResult, type KeyValue, type MetaStore, type Op, type RangeOptions,
   type RangeResult, type TxnResult, type Watch, type WatchEvent, type WatchHandlers,
 } from './store'
 
@@ -79,6 +79,19 @@ export class EtcdStore implements MetaStore {
     const client = opts.serializable ? this.local : this.client
     const res = await this.read(opts.serializable, o => client.kv.range({ key: toBuffer(key), serializable: opts.serializable }, o))
     return { kv: res.kvs.length > 0 ? toKv(res.kvs[0]) : null, revision: Number(res.header.revision) }
+  }
+
+  /** getMany is one read-only transaction; serializable, on the nearest member, which answers it from its own state */
+  async getMany(keys: Bytes[], opts: { serializable?: boolean } = {}): Promise<GetManyResult> {
+    checkTxn([], keys.map(key => ({ type: 'get', key })), [])
+    const client = opts.serializable ? this.local : this.client
+    const success = keys.map(key => ({ request_range: { key: toBuffer(key), serializable: opts.serializable } }))
+    const res = await this.read(opts.serializable, o => client.kv.txn({ success } as never, o))
+    const kvs = (res.responses ?? []).map(r => {
+      const found = r.response_range?.kvs ?? []
+      return found.length > 0 ? toKv(found[0]) : null
+    })
+    return { kvs, revision: Number(res.header.revision) }
   }
 
   async range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {

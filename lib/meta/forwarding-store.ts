@@ -1,7 +1,7 @@
 // A MetaStore that passes every call on to another one. A wrapper (a causal view, an observer
 // of commits) extends it and overrides only the calls it changes.
 import type {
-  Bytes, Compare, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
+  Bytes, Compare, GetManyResult, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
 } from './store'
 
 export class ForwardingStore implements MetaStore {
@@ -12,6 +12,7 @@ export class ForwardingStore implements MetaStore {
   }
 
   get(key: Bytes, opts?: { serializable?: boolean }): Promise<GetResult> { return this.store.get(key, opts) }
+  getMany(keys: Bytes[], opts?: { serializable?: boolean }): Promise<GetManyResult> { return this.store.getMany(keys, opts) }
   range(prefix: Bytes, opts?: RangeOptions): Promise<RangeResult> { return this.store.range(prefix, opts) }
   txn(compares: Compare[], success: Op[], failure?: Op[]): Promise<TxnResult> { return this.store.txn(compares, success, failure) }
   watch(prefix: Bytes, handlers: WatchHandlers, fromRevision?: number): Promise<Watch> { return this.store.watch(prefix, handlers, fromRevision) }

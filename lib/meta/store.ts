@@ -64,6 +64,12 @@ export interface GetResult {
   revision: number
 }
 
+export interface GetManyResult {
+  /** one per key asked, in order; null for an absent key */
+  kvs: Array<KeyValue | null>
+  revision: number
+}
+
 export type WatchEventType = 'put' | 'delete'
 
 export interface WatchEvent {
@@ -90,6 +96,8 @@ export interface MetaStore {
   readonly engine: string
   /** get reads one key */
   get(key: Bytes, opts?: { serializable?: boolean }): Promise<GetResult>
+  /** getMany reads several keys at one revision, in one round trip */
+  getMany(keys: Bytes[], opts?: { serializable?: boolean }): Promise<GetManyResult>
   /** range reads the keys that start with prefix, in byte order */
   range(prefix: Bytes, opts?: RangeOptions): Promise<RangeResult>
   /** txn runs success ops if every compare holds, else failure ops, atomically */
