@@ -58,6 +58,8 @@ export interface OpenOptions {
   crossGroupTimeoutMs?: number
   /** causal reads: records carry their writer's clock, and reading one takes it in */
   causality?: Causality
+  /** a testing knob: each new directory in the next group in turn, so that operations between directories cross groups */
+  spreadDirectories?: boolean
 }
 
 export class Filesystem {
@@ -118,7 +120,7 @@ export class Filesystem {
     const layouts = new MetaLayouts(groups, keys, inodes, settings.chunkSize)
     const data = new FileData(layouts, blobs, settings)
     const walk = new PathWalk(ctx, records)
-    const namespace = new Namespace(ctx, records, walk)
+    const namespace = new Namespace(ctx, records, walk, opts.spreadDirectories)
     const attributes = new Attributes(ctx, records, data, layouts)
     const locks = new Locks(groups, keys)
     files = new Files(ctx, { records, data, namespace, walk, attributes, locks })

@@ -9,7 +9,9 @@
 import { EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
 import { check, checkSticky, R, W, X } from './access'
 import type { FsContext, Records } from './context'
+import type { Group } from './group'
 import type { TxFor } from './groups'
+import { ROOT_GROUP } from './ino'
 import { isDir, isLink, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, type Inode } from './inode'
 import { checkName } from './names'
 import type { PathWalk } from './path-walk'
@@ -18,18 +20,36 @@ import type { Tx } from './tx'
 import type { Attr, DirEntry, Identity } from './types'
 
 export class Namespace {
+  private spread = 0
+
+  /**
+   * @param spreadDirectories a testing knob: each new directory goes to the next group in turn
+   *   rather than its parent's, so that operations between directories cross groups
+   */
   constructor(
     private readonly ctx: FsContext,
     private readonly records: Records,
     private readonly walk: PathWalk,
+    private readonly spreadDirectories = false,
   ) {}
 
-  /** make links a new inode into parent under name; the common part of mkdir, mknod, create, symlink */
-  async make(parent: number, name: string, who: Identity, build: (ino: number, now: number) => Inode, opened = false): Promise<Inode> {
+  /** home is the group a new inode lives in: its parent directory's (but see spreadDirectories) */
+  private async home(parent: number, dir: boolean): Promise<Group> {
+    if (!dir || !this.spreadDirectories) return this.ctx.groups.of(parent)
+    const ids = [ROOT_GROUP, ...(await this.ctx.groups.list()).map(g => g.id)]
+    return this.ctx.groups.byId(ids[this.spread++ % ids.length])
+  }
+
+  /**
+   * make links a new inode into parent under name; the common part of mkdir, mknod, create,
+   * symlink. directory: it makes one (spreadDirectories places those)
+   */
+  async make(parent: number, name: string, who: Identity, build: (ino: number, now: number) => Inode, opened = false, directory = false): Promise<Inode> {
     checkName(name)
-    const g = await this.ctx.groups.of(parent)
+    const g = await this.home(parent, directory)
     const ino = await g.inos.take()
-    const made = await g.transact('create', async tx => {
+    const made = await this.ctx.groups.transact('create', async txFor => {
+      const tx = await txFor(parent)
       const { dir, child } = await this.records.newEntry(tx, parent, name)
       check(dir, who, W | X, name)
       if (child) throw EEXIST(name)
@@ -41,8 +61,8 @@ export class Namespace {
         i.gid = dir.gid
         if (isDir(i)) i.mode |= S_ISGID
       }
-      this.records.put(tx, i)
-      if (opened) g.marks.put(tx, ino)
+      this.records.put(await txFor(ino), i)
+      if (opened) g.marks.put(await txFor(ino), ino)
       this.records.putEntry(tx, parent, name, i)
       dir.entries = (dir.entries ?? 0) + 1
       if (isDir(i)) dir.nlink++
@@ -58,7 +78,7 @@ export class Namespace {
   async mkdir(parent: number, name: string, mode: number, who: Identity): Promise<Attr> {
     const i = await this.make(parent, name, who, (ino, now) => ({
       ...fresh(ino, S_IFDIR | (mode & 0o7777), who, now), nlink: 2, size: 4096, parent, entries: 0,
-    }))
+    }), false, true)
     return this.records.attr(i)
   }
 
