@@ -42,7 +42,7 @@ t.test('a lagging follower answers serializable reads from its own, older state'
   const caughtUp = await store.get('k', { serializable: true })
   t.ok(caughtUp.revision >= first.revision, 'a caught-up member reports at least the write revision')
 
-  await cluster.lagMember(lagging, 300)
+  await cluster.lagMember(lagging, 1500) // long enough that a loaded machine still reads before it catches up
   const second = await store.txn([], [{ type: 'put', key: 'k', value: 'two' }])
   const stale = await store.get('k', { serializable: true })
   t.equal(stale.kv?.value.toString(), 'one', 'the lagging member has not applied the write yet')

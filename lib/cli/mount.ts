@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
 import { Mount, isMounted, recoverStale } from '../fuse'
@@ -31,6 +31,8 @@ export interface MountCliOptions {
   reads?: string
   /** GROUP=HOST:PORT, repeatable: the etcd member of a group nearest to this mount */
   nearest?: string[]
+  /** testing: each new directory in the next group in turn (lib/fs spreadDirectories) */
+  spreadDirectories?: boolean
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -104,11 +106,12 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let mount: Mount | undefined
   try {
     const nearest = nearestMembers(opts.nearest)
-    fs = await openFilesystem(store, { name, reads, nearest }).catch(async (err: unknown) => {
+    const spreadDirectories = opts.spreadDirectories
+    fs = await openFilesystem(store, { name, reads, nearest, spreadDirectories }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return openFilesystem(store, { name, reads, nearest })
+      return openFilesystem(store, { name, reads, nearest, spreadDirectories })
     })
     mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
@@ -179,6 +182,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.allowOther) args.push('--allow-other')
   if (opts.reads !== undefined) args.push('--reads', opts.reads)
   for (const n of opts.nearest ?? []) args.push('--nearest', n)
+  if (opts.spreadDirectories) args.push('--spread-directories')
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -233,6 +237,7 @@ export function mountCommand(): Command {
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {
