@@ -1,5 +1,6 @@
 // The inode record stored under fs/<name>/i/<ino>, and its conversion to stat attributes.
 import { constants } from 'node:fs'
+import { timeOf } from './times'
 import type { Attr } from './types'
 
 export const S_IFMT = constants.S_IFMT
@@ -23,9 +24,13 @@ export interface Inode {
   nlink: number
   size: number
   rdev: number
+  /** times in whole milliseconds; with the exact [seconds, nanoseconds] when set finer (times.ts) */
   atimeMs: number
   mtimeMs: number
   ctimeMs: number
+  atime?: [number, number]
+  mtime?: [number, number]
+  ctime?: [number, number]
   /** directories: parent inode (for the rename-into-own-subtree check) and entry count */
   parent?: number
   entries?: number
@@ -51,5 +56,6 @@ export function toAttr(i: Inode): Attr {
   return {
     ino: i.ino, mode: i.mode, nlink: i.nlink, uid: i.uid, gid: i.gid, size: i.size, rdev: i.rdev,
     atimeMs: i.atimeMs, mtimeMs: i.mtimeMs, ctimeMs: i.ctimeMs,
+    atime: timeOf(i, 'atime'), mtime: timeOf(i, 'mtime'), ctime: timeOf(i, 'ctime'),
   }
 }

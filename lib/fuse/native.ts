@@ -9,7 +9,11 @@
 //   attr_timeout, entry_timeout   set here because fuse-native drops a value of 0
 // docs/fuse.md has the measurements.
 //
-// Two more overrides fix fuse-native behaviour:
+// More overrides fix fuse-native behaviour:
+//   _op_getattr, _op_fgetattr, _op_readdir, _op_utimens   times travel as seconds and
+//                 nanoseconds (our patch, stat.ts) instead of fuse-native's unsigned
+//                 milliseconds; fgetattr reaches our op with its file handle
+//                 (fuse-native's calls getattr by path)
 //   _close        fuse-native unmounts with `fusermount -uz` and fails (keeping the process
 //                 alive) when the mount is already gone; we unmount with `fusermount -u`, fall
 //                 back to -uz when busy, and accept a mount someone else took away.
@@ -22,6 +26,7 @@ import { dirname } from 'node:path'
 import Fuse from 'fuse-native'
 import { callerOf } from './caller'
 import { unmountDir } from './mounts'
+import { statArray, timeArg, type FuseStat } from './stat'
 
 /** what we ask libfuse for; it silently caps this at MAX_WRITE (128 KiB) */
 export const REQUESTED_MAX_WRITE = 1024 * 1024
@@ -92,6 +97,27 @@ export class MeridianFuse extends Fuse {
       },
       (err: Error) => cb(err),
     )
+  }
+
+  protected override _op_getattr(signal: Fuse.Signal, path: string): void {
+    this.ops.getattr(path, (err: number, stat?: FuseStat) => signal(err, statArray(stat ?? {})))
+  }
+
+  protected override _op_fgetattr(signal: Fuse.Signal, path: string, fh: number): void {
+    this.ops.fgetattr(path, fh, (err: number, stat?: FuseStat) => signal(err, statArray(stat ?? {})))
+  }
+
+  protected override _op_readdir(signal: Fuse.Signal, path: string): void {
+    this.ops.readdir(path, (err: number, names?: string[], stats?: Array<Partial<FuseStat>>) => {
+      if (err) return signal(err)
+      return signal(0, names ?? [], (stats ?? []).map(statArray))
+    })
+  }
+
+  protected override _op_utimens(
+    signal: Fuse.Signal, path: string, aLow: number, aHigh: number, aNsec: number, mLow: number, mHigh: number, mNsec: number,
+  ): void {
+    this.ops.utimens(path, timeArg(aLow, aHigh, aNsec), timeArg(mLow, mHigh, mNsec), (err: number) => signal(err))
   }
 
   protected override _op_getxattr(signal: Fuse.Signal, path: string, name: string, valueBuf: Buffer, position: number): void {

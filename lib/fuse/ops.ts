@@ -14,16 +14,13 @@ import { isKnown, toErrno } from '../errors'
 import type { Filesystem } from '../fs/filesystem'
 import type { Identity } from '../fs/types'
 import { log } from '../log'
-import { toDirentStat, toStat, toStatfs } from './stat'
+import { toDirentStat, toStat, toStatfs, type TimeArg } from './stat'
 
 /** how many times each op was called, by op name (the write counter proves big_writes) */
 export type OpCounts = Record<string, number>
 
 /** chown passes (uid_t)-1 for "leave as is" */
 const UNCHANGED_ID = 0xffffffff
-/** utimens' UTIME_NOW and UTIME_OMIT, as our patch of fuse-native passes them (lib/fuse/fuse-native-utimens.patch) */
-const UTIME_NOW_MS = 2 ** 53 - 1
-const UTIME_OMIT_MS = 2 ** 53 - 2
 
 const OK: [number] = [0]
 
@@ -48,8 +45,6 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
   }
 
   const ino = async (path: string) => (await fs.resolve(path)).ino
-  const time = (ms: number): number | 'now' | undefined => (ms === UTIME_NOW_MS ? 'now' : ms === UTIME_OMIT_MS ? undefined : ms)
-
 
   return {
     getattr: (path: string, cb: Reply) =>
@@ -94,9 +89,10 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
         return OK
       }),
 
-    utimens: (path: string, atime: number, mtime: number, cb: Reply) =>
+    // MeridianFuse decodes the times (timeArg)
+    utimens: (path: string, atime: TimeArg, mtime: TimeArg, cb: Reply) =>
       serve('utimens', path, cb, async ctx => {
-        await fs.setattr(await ino(path), { atimeMs: time(atime), mtimeMs: time(mtime) }, ctx)
+        await fs.setattr(await ino(path), { atime, mtime }, ctx)
         return OK
       }),
 
