@@ -8,6 +8,17 @@ export const R = constants.R_OK
 export const W = constants.W_OK
 export const X = constants.X_OK
 
+const { O_WRONLY, O_RDWR } = constants
+/** __FMODE_EXEC: the kernel marks the open that execve makes for the program with it */
+export const FMODE_EXEC = 0x20
+
+/** openMask is what an open with these flags needs: an open for execve needs execute, not read */
+export function openMask(flags: number): number {
+  if (flags & FMODE_EXEC) return X
+  const acc = flags & (O_WRONLY | O_RDWR)
+  return acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R
+}
+
 export function inGroup(ctx: Identity, gid: number): boolean {
   return ctx.gid === gid || (ctx.groups?.includes(gid) ?? false)
 }

@@ -5,7 +5,7 @@ import { constants } from 'node:fs'
 import { EBADF, EISDIR, ENOENT } from '../errors'
 import type { FileData } from '../data/file-data'
 import type { MetaStore } from '../meta/store'
-import { check, R, W } from './access'
+import { check, openMask } from './access'
 import type { Attributes } from './attributes'
 import type { FsContext, Records } from './context'
 import { decodeInode, isDir, isReg, S_IFREG, type Inode } from './inode'
@@ -75,7 +75,7 @@ export class Files {
     const acc = flags & O_ACCMODE
     const { file, fresh: first } = this.ctx.opened.reserve(ino)
     try {
-      const { i, firstChunk } = await this.openInode(ino, acc, who, named)
+      const { i, firstChunk } = await this.openInode(ino, flags, who, named)
       if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
         await this.parts.attributes.truncate(ino, 0, who)
         i.size = 0
@@ -94,7 +94,7 @@ export class Files {
    * chunk in the same round trip (most files have only one), and makes sure this session's open
    * mark is committed
    */
-  private async openInode(ino: number, acc: number, who: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
+  private async openInode(ino: number, flags: number, who: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
     const { keys, marks } = this.ctx
     for (;;) {
       let marking = false
@@ -102,8 +102,8 @@ export class Files {
         const [, firstChunk] = await tx.get(keys.inode(ino), keys.chunk(ino, 0))
         const i = await this.parts.records.inode(tx, ino)
         if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
-        if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
-        check(i, who, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
+        if (isDir(i) && (flags & O_ACCMODE) !== 0) throw EISDIR(`inode ${ino}`)
+        check(i, who, openMask(flags), `inode ${ino}`)
         marking = !marks.has(ino)
         if (marking) {
           marks.put(tx, ino)
