@@ -11,10 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Command } from 'commander'
 import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
-import { Mount, isMounted, recoverStale } from '../fuse'
+import { Mount, isMounted, recoverStale, remountDir } from '../fuse'
 import { log } from '../log'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
+import { parseMountOptions } from './mount-options'
 import { print } from './run'
 
 export interface MountCliOptions {
@@ -26,6 +27,8 @@ export interface MountCliOptions {
   /** seconds the kernel trusts attributes (0: always ask; hard-link counts are then never stale) */
   attrTimeout?: string
   allowOther?: boolean
+  /** mount(8)-style options: ro, suid, dev, noatime, relatime, strictatime, remount (mount-options.ts) */
+  options?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -72,8 +75,19 @@ async function openWaiting(meta: string): Promise<MetaStore> {
   }
 }
 
+/** remount makes the live mount on dir read-only or writable again; the kernel lets only root */
+async function remount(dir: string, readOnly: boolean): Promise<void> {
+  const mnt = resolve(dir)
+  if (!isMounted(mnt)) throw new ConfigError('dir', `${mnt} is not mounted: nothing to remount`)
+  if (process.getuid?.() !== 0) throw new ConfigError('o', 'remount needs root (the kernel lets only root remount); otherwise unmount and mount again with -o ro')
+  await remountDir(mnt, readOnly)
+  process.stdout.write(`meridian: ${mnt} remounted ${readOnly ? 'read-only' : 'read-write'}\n`)
+}
+
 /** serve mounts in this process and returns once unmounted (by a signal or by someone else) */
 export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
+  const parsed = parseMountOptions(opts.options)
+  if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
@@ -87,7 +101,12 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       await formatStore(store, { name, pools: defaultPools() })
       return openFilesystem(store, { name })
     })
-    mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
+    mount = await Mount.mount(fs, mnt, {
+      ...parsed.mount,
+      debug: opts.debug,
+      attrTimeout: seconds('attr-timeout', opts.attrTimeout),
+      allowOther: opts.allowOther || parsed.mount.allowOther,
+    })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
@@ -119,6 +138,7 @@ function unmounted(mount: Mount): Promise<string> {
     const onSignal = (signal: NodeJS.Signals) => finish(signal)
     const watch = setInterval(() => {
       if (!mount.mounted) finish('unmounted from outside')
+      else mount.followRemount()
     }, WATCH_MS)
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
@@ -139,6 +159,8 @@ export interface Background {
 
 /** background starts `meridian mount` detached and returns once its mount is up */
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
+  const parsed = parseMountOptions(opts.options)
+  if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
   const mnt = await mountPoint(dir)
   const home = meridianHome()
   mkdirSync(home, { recursive: true })
@@ -152,6 +174,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.debug) args.push('--debug')
   if (opts.attrTimeout !== undefined) args.push('--attr-timeout', opts.attrTimeout)
   if (opts.allowOther) args.push('--allow-other')
+  if (opts.options !== undefined) args.push('-o', opts.options)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -204,6 +227,7 @@ export function mountCommand(): Command {
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
+    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other; remount,ro|rw changes a live mount')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

@@ -6,13 +6,17 @@ import { EBADF, EISDIR, ENOENT } from '../errors'
 import type { FileData } from '../data/file-data'
 import type { MetaStore } from '../meta/store'
 import { check, openMask } from './access'
+import { atimeDue, O_NOATIME, type AtimeMode } from './atime'
 import type { Attributes } from './attributes'
 import type { FsContext, Records } from './context'
+import type { Handle } from './handles'
 import { decodeInode, isDir, isReg, S_IFREG, type Inode } from './inode'
 import type { Locks } from './locks'
 import { fresh, type Namespace } from './namespace'
 import { LOCATE_ATTEMPTS, type PathWalk } from './path-walk'
+import { log } from '../log'
 import { decodeExtents } from './schema'
+import { fromMs, setTime } from './times'
 import { transact } from './tx'
 import type { Attr, Identity } from './types'
 
@@ -30,6 +34,8 @@ export interface FilesParts {
 
 export class Files {
   private readonly store: MetaStore
+  /** when reads move atime (set by the mount: -o relatime, strictatime, noatime) */
+  atime: AtimeMode = 'relatime'
 
   constructor(private readonly ctx: FsContext, private readonly parts: FilesParts) {
     this.store = ctx.store
@@ -81,6 +87,7 @@ export class Files {
         i.size = 0
       }
       const fh = this.ctx.opened.attach(file, first, i.size, flags)
+      if (this.atime !== 'noatime' && !(flags & O_NOATIME) && (flags & O_ACCMODE) !== O_WRONLY) this.ctx.opened.get(fh).readable = i
       if (first && i.size > 0) this.parts.data.preload(file, 0, decodeExtents(firstChunk))
       return fh
     } catch (err) {
@@ -121,6 +128,7 @@ export class Files {
   async read(fh: number, offset: number, length: number): Promise<Buffer> {
     const h = this.ctx.opened.get(fh)
     if ((h.flags & O_ACCMODE) === O_WRONLY) throw EBADF('not open for reading')
+    h.read = true
     return this.parts.data.read(h.file, offset, length)
   }
 
@@ -133,8 +141,11 @@ export class Files {
     return buf.length
   }
 
+  /** flush commits the file; a close (every close(2) flushes) is also when reads move atime */
   async flush(fh: number): Promise<void> {
-    await this.parts.data.commit(this.ctx.opened.get(fh).file)
+    const h = this.ctx.opened.get(fh)
+    await this.parts.data.commit(h.file)
+    await this.accessed(h)
   }
 
   async release(fh: number): Promise<void> {
@@ -143,10 +154,37 @@ export class Files {
     try {
       await this.parts.data.commit(file)
       if (h.locked) await this.parts.locks.flock(file.ino, fh, undefined, false)
+      await this.accessed(h)
     } finally {
       this.ctx.opened.unreserve(file)
       // the open mark lingers (open-marks.ts), unless the inode has lost its last name
       if (file.handles === 0) await this.ctx.marks.closed(file.ino, file.gone)
+    }
+  }
+
+  /**
+   * accessed moves the atime of an inode read through a handle being closed, if the atime mode
+   * wants it: decided on the freshest record this mount holds (the open's, unless cached since),
+   * then again inside the transaction. A failure is logged: it must not fail the close.
+   */
+  private async accessed(h: Handle): Promise<void> {
+    const seen = h.readable
+    if (!h.read || !seen) return
+    h.read = false
+    const now = Date.now()
+    if (!atimeDue(this.atime, this.ctx.inodes.get(seen.ino) ?? seen, now)) return
+    try {
+      const moved = await transact(this.store, 'atime', async tx => {
+        const i = await this.parts.records.inode(tx, seen.ino)
+        if (!atimeDue(this.atime, i, now)) return undefined
+        setTime(i, 'atime', fromMs(now))
+        this.parts.records.put(tx, i)
+        return i
+      })
+      if (moved) h.readable = moved
+    } catch (err) {
+      // an inode freed meanwhile (another mount's unlink) has no atime left to keep
+      if ((err as { code?: string }).code !== 'ENOENT') log.warn({ err, ino: seen.ino }, 'updating atime failed')
     }
   }
 

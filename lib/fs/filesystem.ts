@@ -13,6 +13,7 @@ import { FileData } from '../data/file-data'
 import type { BlobStore } from '../data/blob-store'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import type { AtimeMode } from './atime'
 import { Attributes } from './attributes'
 import { Records, type FsContext } from './context'
 import { Files } from './files'
@@ -148,6 +149,11 @@ export class Filesystem {
    */
   trustAttributes(ttlMs: number): void {
     this.ctx.inodes.trust(ttlMs)
+  }
+
+  /** updateAtime says when reads move atime: relatime (the default), strictatime or noatime */
+  updateAtime(mode: AtimeMode): void {
+    this.files.atime = mode
   }
 
   getattr(ino: number): Promise<Attr> {

@@ -56,6 +56,8 @@ export interface MeridianFuseOptions extends Fuse.FuseOptions {
   entryTimeout: number
   /** false: mount without big_writes/max_write (for measuring what they buy) */
   bigWrites?: boolean
+  /** mount flags for the kernel that fuse-native does not know (ro, suid, dev, noatime) */
+  kernelOptions?: string[]
 }
 
 export class MeridianFuse extends Fuse {
@@ -63,7 +65,7 @@ export class MeridianFuse extends Fuse {
 
   constructor(mnt: string, ops: Record<string, (...args: any[]) => void>, opts: MeridianFuseOptions) {
     // the cache timeouts go into our part of the options only (fuse-native would add them again)
-    const { attrTimeout: _a, entryTimeout: _e, bigWrites: _b, ...base } = opts
+    const { attrTimeout: _a, entryTimeout: _e, bigWrites: _b, kernelOptions: _k, ...base } = opts
     super(mnt, ops, base)
     this.meridian = opts
   }
@@ -77,6 +79,7 @@ export class MeridianFuse extends Fuse {
       `entry_timeout=${this.meridian.entryTimeout}`,
     ]
     if (this.meridian.bigWrites !== false) ours.unshift('big_writes', `max_write=${REQUESTED_MAX_WRITE}`)
+    ours.push(...(this.meridian.kernelOptions ?? []))
     return (base ? `${base},` : '-o') + ours.join(',')
   }
 
