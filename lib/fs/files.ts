@@ -2,7 +2,7 @@
 // create, reads and writes through the data path, flush, fsync and release; and the freeing
 // of nameless inodes once no mount has them open any more.
 import { constants } from 'node:fs'
-import { EBADF, EISDIR, ENOENT } from '../errors'
+import { EBADF, EISDIR, ENOENT, ENOTDIR } from '../errors'
 import type { FileData } from '../data/file-data'
 import type { MetaStore } from '../meta/store'
 import { check, openMask } from './access'
@@ -20,7 +20,7 @@ import { fromMs, setTime } from './times'
 import { transact } from './tx'
 import type { Attr, Identity } from './types'
 
-const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
+const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL, O_DIRECTORY, O_RDONLY } = constants
 const O_ACCMODE = O_WRONLY | O_RDWR
 
 export interface FilesParts {
@@ -58,6 +58,19 @@ export class Files {
 
   async open(ino: number, flags: number, who: Identity): Promise<number> {
     return this.openAt(ino, flags, who, false)
+  }
+
+  /**
+   * opendir opens a directory. It is held as an open file is: an rmdir or a rename over it
+   * leaves it nameless (nlink 0) until the last close anywhere, so fgetattr still answers.
+   */
+  opendir(ino: number, who: Identity): Promise<number> {
+    return this.openAt(ino, O_RDONLY | O_DIRECTORY, who, false)
+  }
+
+  /** fgetattr is getattr through an open handle: also of an inode that has lost every name */
+  fgetattr(fh: number): Promise<Attr> {
+    return this.parts.records.getattr(this.ctx.opened.get(fh).file.ino)
   }
 
   /**
@@ -110,6 +123,7 @@ export class Files {
         const i = await this.parts.records.inode(tx, ino)
         if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
         if (isDir(i) && (flags & O_ACCMODE) !== 0) throw EISDIR(`inode ${ino}`)
+        if (flags & O_DIRECTORY && !isDir(i)) throw ENOTDIR(`inode ${ino}`)
         check(i, who, openMask(flags), `inode ${ino}`)
         marking = !marks.has(ino)
         if (marking) {

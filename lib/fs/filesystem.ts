@@ -243,6 +243,20 @@ export class Filesystem {
     return this.files.openPath(path, flags, who)
   }
 
+  /** opendir opens a directory: while open it keeps its attributes (nlink 0) after rmdir or a rename over it */
+  opendir(ino: number, who: Identity): Promise<number> {
+    return this.files.opendir(ino, who)
+  }
+
+  releasedir(fh: number): Promise<void> {
+    return this.files.release(fh)
+  }
+
+  /** fgetattr is getattr through an open handle (file or directory), also once it has no names */
+  fgetattr(fh: number): Promise<Attr> {
+    return this.files.fgetattr(fh)
+  }
+
   read(fh: number, offset: number, length: number): Promise<Buffer> {
     return this.files.read(fh, offset, length)
   }

@@ -152,7 +152,7 @@ export class Namespace {
       dir.nlink--
       dir.mtimeMs = dir.ctimeMs = now
       this.records.put(tx, dir)
-      this.records.free(tx, i.ino)
+      await this.dropName(tx, i, now)
     })
     this.ctx.names.forget(parent, name)
   }

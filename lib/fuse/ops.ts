@@ -50,6 +50,10 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
     getattr: (path: string, cb: Reply) =>
       serve('getattr', path, cb, async () => [0, toStat(await fs.resolve(path))]),
 
+    // the kernel passes a handle for regular files only (directories come by path, see docs/fuse.md)
+    fgetattr: (path: string, fh: number, cb: Reply) =>
+      serve('fgetattr', path, cb, async () => [0, toStat(await fs.fgetattr(fh))]),
+
     access: (path: string, mask: number, cb: Reply) =>
       serve('access', path, cb, async ctx => {
         await fs.access(await ino(path), mask, ctx)
