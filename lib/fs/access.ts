@@ -1,6 +1,7 @@
-// Permission checks by mode, owner and group, and the sticky-bit rule, as the kernel does them.
+// Permission checks by mode, owner and group (or the POSIX ACL, acl.ts), and the sticky-bit rule, as the kernel does them.
 import { constants } from 'node:fs'
 import { EACCES, EPERM } from '../errors'
+import { aclAllows } from './acl'
 import { isDir, S_ISVTX, type Inode } from './inode'
 import type { Identity } from './types'
 
@@ -29,6 +30,7 @@ export function allowed(i: Inode, ctx: Identity, mask: number): boolean {
     // root passes everything but execute, which needs some execute bit (or a directory)
     return !(mask & X) || isDir(i) || (i.mode & 0o111) !== 0
   }
+  if (i.acl && ctx.uid !== i.uid) return aclAllows(i.acl, i.gid, ctx, mask)
   const bits = ctx.uid === i.uid ? (i.mode >> 6) & 7 : inGroup(ctx, i.gid) ? (i.mode >> 3) & 7 : i.mode & 7
   return (bits & mask) === mask
 }

@@ -3,6 +3,7 @@
 import { EINVAL, EISDIR, EPERM } from '../errors'
 import type { FileData } from '../data/file-data'
 import { allowed, check, inGroup, W } from './access'
+import { chmodAcl } from './acl'
 import type { FsContext, Records } from './context'
 import { isDir, isReg, S_IFMT, S_ISGID, S_ISUID } from './inode'
 import type { MetaLayouts } from './layouts'
@@ -36,6 +37,7 @@ export class Attributes {
         // a non-root owner outside the file's group cannot set setgid: the kernel drops it
         if (who.uid !== 0 && !inGroup(who, i.gid)) mode &= ~S_ISGID
         i.mode = (i.mode & S_IFMT) | mode
+        if (i.acl) i.acl = chmodAcl(i.acl, mode)
       }
       if (change.uid !== undefined || change.gid !== undefined) {
         const uid = change.uid ?? i.uid

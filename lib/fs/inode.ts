@@ -1,5 +1,6 @@
 // The inode record stored under fs/<name>/i/<ino>, and its conversion to stat attributes.
 import { constants } from 'node:fs'
+import type { AclEntry } from './acl'
 import { timeOf } from './times'
 import type { Attr } from './types'
 
@@ -36,6 +37,9 @@ export interface Inode {
   entries?: number
   /** symlinks: the target */
   target?: string
+  /** POSIX ACLs (acl.ts): the access ACL when it says more than the mode; a directory's default ACL */
+  acl?: AclEntry[]
+  defaultAcl?: AclEntry[]
   /** how many extended attributes it has; absent on inodes made before it was counted (then unknown) */
   xattrs?: number
 }

@@ -2,10 +2,12 @@
 // Limits as Linux: names up to 255 bytes (ERANGE), values up to 64 KiB (E2BIG); the user.*
 // namespace only on regular files and directories, trusted.* only for root. The inode counts its
 // attributes, so that the kernel's getxattr("security.capability") before every write is
-// answered from the inode cache when there are none.
-import { E2BIG, EEXIST, ENODATA, ENOENT, ENOTSUP, EPERM, ERANGE } from '../errors'
+// answered from the inode cache when there are none. The POSIX ACL names are not keys of their
+// own: they read and write the ACLs in the inode record (acl.ts).
+import { E2BIG, EACCES, EEXIST, ENODATA, ENOENT, ENOTSUP, EPERM, ERANGE } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { check, W } from './access'
+import { ACL_ACCESS, ACL_DEFAULT, decodeAcl, encodeAcl, setAccessAcl } from './acl'
 import { encodeInode, isDir, isReg, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import type { Keys } from './schema'
@@ -21,6 +23,7 @@ export class Xattrs {
   /** set writes one attribute and touches the inode's ctime */
   async set(ino: number, name: string, value: Buffer, flags: number, ctx: Identity): Promise<void> {
     checkName(name)
+    if (isAcl(name)) return this.setAcl(ino, name, value, ctx)
     if (value.length > XATTR_SIZE_MAX) throw E2BIG(`xattr value of ${value.length} bytes`)
     await transact(this.store, 'setxattr', async tx => {
       const i = await this.inode(tx, ino)
@@ -37,6 +40,11 @@ export class Xattrs {
   /** get reads one attribute (in one round trip; none when the cached inode has no attributes) */
   async get(ino: number, name: string): Promise<Buffer> {
     checkName(name)
+    if (isAcl(name)) {
+      const acl = aclOf(this.inodes.get(ino) ?? (await transact(this.store, 'getxattr', tx => this.inode(tx, ino))), name)
+      if (!acl) throw ENODATA(name)
+      return encodeAcl(acl)
+    }
     if (this.inodes.get(ino)?.xattrs === 0) throw ENODATA(name)
     const [i, v] = await new Tx(this.store).get(this.keys.inode(ino), this.keys.xattr(ino, name))
     if (!i) throw ENOENT(`inode ${ino}`)
@@ -46,15 +54,17 @@ export class Xattrs {
 
   /** list names the inode's attributes */
   async list(ino: number): Promise<string[]> {
-    await transact(this.store, 'listxattr', tx => this.inode(tx, ino))
+    const i = await transact(this.store, 'listxattr', tx => this.inode(tx, ino))
     const prefix = this.keys.xattrs(ino)
     const { kvs } = await this.store.range(prefix)
-    return kvs.map(kv => kv.key.subarray(prefix.length).toString())
+    const acls = [ACL_ACCESS, ACL_DEFAULT].filter(name => aclOf(i, name))
+    return [...kvs.map(kv => kv.key.subarray(prefix.length).toString()), ...acls]
   }
 
   /** remove deletes one attribute and touches the inode's ctime */
   async remove(ino: number, name: string, ctx: Identity): Promise<void> {
     checkName(name)
+    if (isAcl(name)) return this.setAcl(ino, name, null, ctx)
     await transact(this.store, 'removexattr', async tx => {
       const i = await this.inode(tx, ino)
       checkWrite(i, name, ctx)
@@ -62,6 +72,30 @@ export class Xattrs {
       if (!old) throw ENODATA(name)
       tx.delete(this.keys.xattr(ino, name))
       if (i.xattrs !== undefined) i.xattrs--
+      this.touch(tx, i)
+    })
+  }
+
+  /**
+   * setAcl sets (value) or removes (null; an empty ACL too) one of the inode's ACLs: only its
+   * owner or root may; an access ACL rewrites the mode, a default ACL exists only on directories
+   */
+  private async setAcl(ino: number, name: string, value: Buffer | null, ctx: Identity): Promise<void> {
+    const acl = value === null ? [] : decodeAcl(value)
+    await transact(this.store, 'setxattr', async tx => {
+      const i = await this.inode(tx, ino)
+      if (ctx.uid !== 0 && ctx.uid !== i.uid) throw EPERM(`${name}: not the owner`)
+      if (value === null && !aclOf(i, name)) throw ENODATA(name)
+      if (name === ACL_DEFAULT) {
+        if (!isDir(i)) { if (acl.length > 0) throw EACCES(`${name} on a non-directory`) }
+        if (acl.length > 0) i.defaultAcl = acl
+        else delete i.defaultAcl
+      } else if (acl.length > 0) {
+        const set = setAccessAcl(acl, i.mode, i.gid, ctx)
+        i.mode = set.mode
+        if (set.acl) i.acl = set.acl
+        else delete i.acl
+      } else delete i.acl
       this.touch(tx, i)
     })
   }
@@ -75,6 +109,10 @@ export class Xattrs {
     tx.put(this.keys.inode(i.ino), encodeInode(i))
   }
 }
+
+const isAcl = (name: string) => name === ACL_ACCESS || name === ACL_DEFAULT
+
+const aclOf = (i: Inode, name: string) => (name === ACL_ACCESS ? i.acl : i.defaultAcl)
 
 function checkName(name: string): void {
   if (name.length === 0 || Buffer.byteLength(name) > XATTR_NAME_MAX) throw ERANGE(`xattr name of ${Buffer.byteLength(name)} bytes`)
