@@ -227,7 +227,7 @@ export function mountCommand(): Command {
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
-    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other; remount,ro|rw changes a live mount')
+    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

@@ -213,9 +213,9 @@ export class Filesystem {
     return this.xattrs.set(ino, name, value, flags, who)
   }
 
-  /** getxattr reads one attribute; ENODATA when absent */
-  getxattr(ino: number, name: string): Promise<Buffer> {
-    return this.xattrs.get(ino, name)
+  /** getxattr reads one attribute; ENODATA when absent (user.* needs read permission) */
+  getxattr(ino: number, name: string, who: Identity = ROOT): Promise<Buffer> {
+    return this.xattrs.get(ino, name, who)
   }
 
   /** listxattr names every attribute of the inode */

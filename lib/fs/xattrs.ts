@@ -6,9 +6,9 @@
 // own: they read and write the ACLs in the inode record (acl.ts).
 import { E2BIG, EACCES, EEXIST, ENODATA, ENOENT, ENOTSUP, EPERM, ERANGE } from '../errors'
 import type { MetaStore } from '../meta/store'
-import { check, W } from './access'
+import { check, R, W } from './access'
 import { ACL_ACCESS, ACL_DEFAULT, decodeAcl, encodeAcl, setAccessAcl } from './acl'
-import { encodeInode, isDir, isReg, type Inode } from './inode'
+import { decodeInode, encodeInode, isDir, isReg, type Inode } from './inode'
 import type { InodeCache } from './inode-cache'
 import type { Keys } from './schema'
 import { transact, Tx } from './tx'
@@ -38,8 +38,10 @@ export class Xattrs {
   }
 
   /** get reads one attribute (in one round trip; none when the cached inode has no attributes) */
-  async get(ino: number, name: string): Promise<Buffer> {
+  async get(ino: number, name: string, ctx: Identity): Promise<Buffer> {
     checkName(name)
+    const cached = this.inodes.get(ino)
+    if (cached) checkRead(cached, name, ctx)
     if (isAcl(name)) {
       const acl = aclOf(this.inodes.get(ino) ?? (await transact(this.store, 'getxattr', tx => this.inode(tx, ino))), name)
       if (!acl) throw ENODATA(name)
@@ -48,6 +50,7 @@ export class Xattrs {
     if (this.inodes.get(ino)?.xattrs === 0) throw ENODATA(name)
     const [i, v] = await new Tx(this.store).get(this.keys.inode(ino), this.keys.xattr(ino, name))
     if (!i) throw ENOENT(`inode ${ino}`)
+    checkRead(decodeInode(i), name, ctx)
     if (!v) throw ENODATA(name)
     return v
   }
@@ -117,6 +120,11 @@ const aclOf = (i: Inode, name: string) => (name === ACL_ACCESS ? i.acl : i.defau
 function checkName(name: string): void {
   if (name.length === 0 || Buffer.byteLength(name) > XATTR_NAME_MAX) throw ERANGE(`xattr name of ${Buffer.byteLength(name)} bytes`)
   if (!/^(user|trusted|security|system)\./.test(name)) throw ENOTSUP(`xattr namespace of ${name}`)
+}
+
+/** user.* attributes need read permission to be read (the kernel checks first, unless mounted -o acl) */
+function checkRead(i: Inode, name: string, ctx: Identity): void {
+  if (name.startsWith('user.')) check(i, ctx, R, name)
 }
 
 function checkWrite(i: Inode, name: string, ctx: Identity): void {

@@ -24,6 +24,12 @@ export interface MountOptions {
   atime?: AtimeMode
   /** mount read-only (the kernel refuses every change with EROFS) */
   readOnly?: boolean
+  /**
+   * acl: lib/fs alone checks permissions, by POSIX ACLs too. By default the kernel checks the
+   * mode bits first (default_permissions), which refuses what an ACL entry grants beyond them:
+   * libfuse 2 cannot ask the kernel to check ACLs (FUSE_POSIX_ACL)
+   */
+  acl?: boolean
   /** honour setuid/setgid bits and device files (FUSE mounts are nosuid,nodev otherwise); root only */
   suid?: boolean
   dev?: boolean
@@ -107,7 +113,7 @@ export class Mount {
     const counts: OpCounts = {}
     const fuse = new MeridianFuse(mnt, fuseOps(fs, caller, counts), {
       debug: opts.debug,
-      defaultPermissions: true,
+      defaultPermissions: !opts.acl,
       allowOther: opts.allowOther,
       fsname: `meridian:${fs.name}`,
       subtype: 'meridian',
