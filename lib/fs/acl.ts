@@ -124,9 +124,16 @@ export function inherit(defaultAcl: Acl, mode: number, dir: boolean): { mode: nu
   return { mode: m, acl: isMinimal(acl) ? undefined : acl, defaultAcl: dir ? defaultAcl : undefined }
 }
 
-/** inheritAcl gives a new inode (not a symlink) its directory's default ACL, if there is one */
-export function inheritAcl(dir: Inode, i: Inode): void {
-  if (!dir.defaultAcl || isLink(i)) return
+/**
+ * createMode settles a new inode's permissions: its directory's default ACL, if there is one
+ * (cut down by the mode asked), else the creator's umask; symlinks keep theirs
+ */
+export function createMode(dir: Inode, i: Inode, who: Identity): void {
+  if (isLink(i)) return
+  if (!dir.defaultAcl) {
+    i.mode &= ~((who.umask ?? 0) & 0o777)
+    return
+  }
   const got = inherit(dir.defaultAcl, i.mode & 0o777, isDir(i))
   i.mode = (i.mode & ~0o777) | got.mode
   if (got.acl) i.acl = got.acl

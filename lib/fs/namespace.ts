@@ -3,7 +3,7 @@
 // entry, both inodes' link counts and times, and the directories' entry counts together.
 import { EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
 import { check, checkSticky, R, W, X } from './access'
-import { inheritAcl } from './acl'
+import { createMode } from './acl'
 import type { FsContext, Records } from './context'
 import type { InodeAllocator } from './inode-alloc'
 import { isDir, isLink, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, type Inode } from './inode'
@@ -37,7 +37,7 @@ export class Namespace {
         i.gid = dir.gid
         if (isDir(i)) i.mode |= S_ISGID
       }
-      inheritAcl(dir, i)
+      createMode(dir, i, who)
       this.records.put(tx, i)
       if (opened) this.ctx.marks.put(tx, ino)
       this.records.putEntry(tx, parent, name, i)

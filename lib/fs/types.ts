@@ -30,6 +30,8 @@ export interface Identity {
   gid: number
   /** supplementary groups */
   groups?: number[]
+  /** the umask new inodes are made with (not under a default ACL, which takes its place) */
+  umask?: number
 }
 
 export const ROOT: Identity = { uid: 0, gid: 0 }

@@ -33,7 +33,7 @@ export const REQUESTED_MAX_WRITE = 1024 * 1024
 
 interface NativeBinding {
   fuse_native_unmount(mnt: string, thread: Buffer | null): void
-  fuse_native_caller?(): [number, number, number]
+  fuse_native_caller?(): [number, number, number, number?]
 }
 
 // The very binding fuse-native loaded: node-gyp-build resolves the same addon file, and Node
