@@ -146,11 +146,11 @@ export class Files {
     return this.parts.data.read(h.file, offset, length)
   }
 
-  /** write buffers buf at offset (O_APPEND: at the end); buf is copied before the returned promise settles */
-  async write(fh: number, offset: number, buf: Buffer): Promise<number> {
+  /** write buffers buf at offset (O_APPEND: at the end, unless writeback of mapped pages); buf is copied before the returned promise settles */
+  async write(fh: number, offset: number, buf: Buffer, writeback = false): Promise<number> {
     const h = this.ctx.opened.get(fh)
     if ((h.flags & O_ACCMODE) === 0) throw EBADF('not open for writing')
-    const at = h.flags & O_APPEND ? h.file.size : offset
+    const at = h.flags & O_APPEND && !writeback ? h.file.size : offset
     await this.parts.data.write(h.file, at, buf)
     return buf.length
   }

@@ -261,9 +261,12 @@ export class Filesystem {
     return this.files.read(fh, offset, length)
   }
 
-  /** write buffers buf at offset (O_APPEND: at the end); buf is copied before the returned promise settles */
-  write(fh: number, offset: number, buf: Buffer): Promise<number> {
-    return this.files.write(fh, offset, buf)
+  /**
+   * write buffers buf at offset (O_APPEND: at the end, unless it is the write-back of cached
+   * pages, which go where they were mapped); buf is copied before the returned promise settles
+   */
+  write(fh: number, offset: number, buf: Buffer, opts: { writeback?: boolean } = {}): Promise<number> {
+    return this.files.write(fh, offset, buf, opts.writeback ?? false)
   }
 
   flush(fh: number): Promise<void> {

@@ -14,6 +14,8 @@
 //                 nanoseconds (our patch, stat.ts) instead of fuse-native's unsigned
 //                 milliseconds; fgetattr reaches our op with its file handle
 //                 (fuse-native's calls getattr by path)
+//   _op_write     passes on whether the write is the kernel's write-back of cached (mmap'd)
+//                 pages, which goes at its offset even on an O_APPEND handle
 //   _close        fuse-native unmounts with `fusermount -uz` and fails (keeping the process
 //                 alive) when the mount is already gone; we unmount with `fusermount -u`, fall
 //                 back to -uz when busy, and accept a mount someone else took away.
@@ -115,6 +117,12 @@ export class MeridianFuse extends Fuse {
       if (err) return signal(err)
       return signal(0, names ?? [], (stats ?? []).map(statArray))
     })
+  }
+
+  protected override _op_write(
+    signal: Fuse.Signal, path: string, fh: number, buf: Buffer, len: number, low: number, high: number, writeback: boolean,
+  ): void {
+    this.ops.write(path, fh, buf, len, high * 2 ** 32 + low, writeback, (res: number, written?: number) => signal(res, written ?? 0, buf.buffer))
   }
 
   protected override _op_utimens(

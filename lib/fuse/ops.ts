@@ -186,9 +186,10 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
         return [data.copy(buf, 0, 0, Math.min(data.length, length))]
       }),
 
-    // ... and lib/fs copies out of it before its write settles (FileData.write), so no copy here
-    write: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
-      serve('write', path, cb, async () => [await fs.write(fh, position, buf.subarray(0, length))]),
+    // ... and lib/fs copies out of it before its write settles (FileData.write), so no copy here;
+    // writeback: the kernel writes cached (mmap'd) pages back, at their offset (MeridianFuse)
+    write: (path: string, fh: number, buf: Buffer, length: number, position: number, writeback: boolean, cb: Reply) =>
+      serve('write', path, cb, async () => [await fs.write(fh, position, buf.subarray(0, length), { writeback })]),
 
     flush: (path: string, fh: number, cb: Reply) =>
       serve('flush', path, cb, async () => {

@@ -8,7 +8,7 @@
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 native="$here/../../node_modules/fuse-native"
-marker='Meridian fuse-native patch 3'
+marker='Meridian fuse-native patch 4'
 [ -f "$native/fuse-native.c" ] || exit 0
 if ! grep -q "$marker" "$native/fuse-native.c"; then
   if [ -f "$native/fuse-native.c.orig" ]; then
