@@ -12,10 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, Option } from 'commander'
 import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
-import { Mount, isMounted, recoverStale } from '../fuse'
+import { Mount, isMounted, recoverStale, remountDir } from '../fuse'
 import { log } from '../log'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
+import { parseMountOptions } from './mount-options'
 import { print } from './run'
 
 export interface MountCliOptions {
@@ -33,6 +34,8 @@ export interface MountCliOptions {
   nearest?: string[]
   /** testing: each new directory in the next group in turn (lib/fs spreadDirectories) */
   spreadDirectories?: boolean
+  /** mount(8)-style options: ro, suid, dev, noatime, relatime, strictatime, remount (mount-options.ts) */
+  options?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -95,8 +98,19 @@ async function openWaiting(meta: string): Promise<MetaStore> {
   }
 }
 
+/** remount makes the live mount on dir read-only or writable again; the kernel lets only root */
+async function remount(dir: string, readOnly: boolean): Promise<void> {
+  const mnt = resolve(dir)
+  if (!isMounted(mnt)) throw new ConfigError('dir', `${mnt} is not mounted: nothing to remount`)
+  if (process.getuid?.() !== 0) throw new ConfigError('o', 'remount needs root (the kernel lets only root remount); otherwise unmount and mount again with -o ro')
+  await remountDir(mnt, readOnly)
+  process.stdout.write(`meridian: ${mnt} remounted ${readOnly ? 'read-only' : 'read-write'}\n`)
+}
+
 /** serve mounts in this process and returns once unmounted (by a signal or by someone else) */
 export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
+  const parsed = parseMountOptions(opts.options)
+  if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   const reads = readMode(opts.reads)
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
@@ -113,7 +127,12 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       await formatStore(store, { name, pools: defaultPools() })
       return openFilesystem(store, { name, reads, nearest, spreadDirectories })
     })
-    mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
+    mount = await Mount.mount(fs, mnt, {
+      ...parsed.mount,
+      debug: opts.debug,
+      attrTimeout: seconds('attr-timeout', opts.attrTimeout),
+      allowOther: opts.allowOther || parsed.mount.allowOther,
+    })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
@@ -145,6 +164,7 @@ function unmounted(mount: Mount): Promise<string> {
     const onSignal = (signal: NodeJS.Signals) => finish(signal)
     const watch = setInterval(() => {
       if (!mount.mounted) finish('unmounted from outside')
+      else mount.followRemount()
     }, WATCH_MS)
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
@@ -167,6 +187,8 @@ export interface Background {
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
   readMode(opts.reads)
   nearestMembers(opts.nearest)
+  const parsed = parseMountOptions(opts.options)
+  if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
   const mnt = await mountPoint(dir)
   const home = meridianHome()
   mkdirSync(home, { recursive: true })
@@ -183,6 +205,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.reads !== undefined) args.push('--reads', opts.reads)
   for (const n of opts.nearest ?? []) args.push('--nearest', n)
   if (opts.spreadDirectories) args.push('--spread-directories')
+  if (opts.options !== undefined) args.push('-o', opts.options)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -238,6 +261,7 @@ export function mountCommand(): Command {
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
+    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

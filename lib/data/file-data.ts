@@ -7,6 +7,7 @@
 // blobs (cache, nearest pool, hash verified), then overlay what this mount has not committed
 // yet; sequential reads fetch the next blocks' blobs ahead. Data flows fs -> data -> drivers.
 import { EFBIG } from '../errors'
+import { log } from '../log'
 import type { BlobStore } from './blob-store'
 import { chunkSpans, pieces, type Extent, type Piece } from './extent'
 import type { OpenFile } from './open-file'
@@ -154,7 +155,10 @@ export class FileData {
         file.inflight = file.inflight.filter(b => !blocks.includes(b))
       }
       for (const [chunk, extents] of file.chunks) {
-        if (extents.length >= COMPACT_AT) await this.compact(file, chunk)
+        if (extents.length < COMPACT_AT) continue
+        // the seal's data is committed: a failed compaction must not fail it, as the failure would
+        // reach the next write, perhaps the kernel's write-back of mapped pages (then EIO)
+        await this.compact(file, chunk).catch((err: unknown) => log.warn({ err, ino: file.ino, chunk }, 'compaction failed; the next seal tries again'))
       }
     })
   }

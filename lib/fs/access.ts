@@ -1,12 +1,24 @@
-// Permission checks by mode, owner and group, and the sticky-bit rule, as the kernel does them.
+// Permission checks by mode, owner and group (or the POSIX ACL, acl.ts), and the sticky-bit rule, as the kernel does them.
 import { constants } from 'node:fs'
 import { EACCES, EPERM } from '../errors'
+import { aclAllows } from './acl'
 import { isDir, S_ISVTX, type Inode } from './inode'
 import type { Identity } from './types'
 
 export const R = constants.R_OK
 export const W = constants.W_OK
 export const X = constants.X_OK
+
+const { O_WRONLY, O_RDWR } = constants
+/** __FMODE_EXEC: the kernel marks the open that execve makes for the program with it */
+export const FMODE_EXEC = 0x20
+
+/** openMask is what an open with these flags needs: an open for execve needs execute, not read */
+export function openMask(flags: number): number {
+  if (flags & FMODE_EXEC) return X
+  const acc = flags & (O_WRONLY | O_RDWR)
+  return acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R
+}
 
 export function inGroup(ctx: Identity, gid: number): boolean {
   return ctx.gid === gid || (ctx.groups?.includes(gid) ?? false)
@@ -18,6 +30,7 @@ export function allowed(i: Inode, ctx: Identity, mask: number): boolean {
     // root passes everything but execute, which needs some execute bit (or a directory)
     return !(mask & X) || isDir(i) || (i.mode & 0o111) !== 0
   }
+  if (i.acl && ctx.uid !== i.uid) return aclAllows(i.acl, i.gid, ctx, mask)
   const bits = ctx.uid === i.uid ? (i.mode >> 6) & 7 : inGroup(ctx, i.gid) ? (i.mode >> 3) & 7 : i.mode & 7
   return (bits & mask) === mask
 }

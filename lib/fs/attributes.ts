@@ -3,9 +3,11 @@
 import { EINVAL, EISDIR, EPERM } from '../errors'
 import type { FileData } from '../data/file-data'
 import { allowed, check, inGroup, W } from './access'
+import { chmodAcl } from './acl'
 import type { FsContext, Records } from './context'
 import { isDir, isReg, S_IFMT, S_ISGID, S_ISUID } from './inode'
 import type { MetaLayouts } from './layouts'
+import { fromMs, setTime } from './times'
 import type { Attr, AttrChange, Identity } from './types'
 
 export class Attributes {
@@ -20,7 +22,7 @@ export class Attributes {
     // writes this mount has not committed yet come first: their commit must not overwrite
     // times set after them (cp -p, tar -x)
     const open = this.ctx.opened.file(ino)
-    if (open && (change.mtimeMs !== undefined || change.atimeMs !== undefined)) await this.data.commit(open)
+    if (open && (change.mtime !== undefined || change.atime !== undefined)) await this.data.commit(open)
     if (change.size !== undefined) await this.truncate(ino, change.size, who, fh)
     const i = await (await this.ctx.groups.of(ino)).transact('setattr', async tx => {
       const i = await this.records.inode(tx, ino)
@@ -34,6 +36,7 @@ export class Attributes {
         // a non-root owner outside the file's group cannot set setgid: the kernel drops it
         if (who.uid !== 0 && !inGroup(who, i.gid)) mode &= ~S_ISGID
         i.mode = (i.mode & S_IFMT) | mode
+        if (i.acl) i.acl = chmodAcl(i.acl, mode)
       }
       if (change.uid !== undefined || change.gid !== undefined) {
         const uid = change.uid ?? i.uid
@@ -47,12 +50,12 @@ export class Attributes {
         i.uid = uid
         i.gid = gid
       }
-      for (const field of ['atimeMs', 'mtimeMs'] as const) {
+      for (const field of ['atime', 'mtime'] as const) {
         const v = change[field]
         if (v === undefined) continue
         // explicit times need ownership; 'now' needs ownership or write permission
         if (!owner && (v !== 'now' || !allowed(i, who, W))) throw v === 'now' ? EPERM('utimens') : EPERM('utimens: not the owner')
-        i[field] = v === 'now' ? now : v
+        setTime(i, field, v === 'now' ? fromMs(now) : v)
       }
       i.ctimeMs = now
       this.records.put(tx, i)

@@ -2,20 +2,24 @@
 // create, reads and writes through the data path, flush, fsync and release; and the freeing
 // of nameless inodes once no mount has them open any more.
 import { constants } from 'node:fs'
-import { EBADF, EISDIR, ENOENT } from '../errors'
+import { EBADF, EISDIR, ENOENT, ENOTDIR } from '../errors'
 import type { FileData } from '../data/file-data'
-import { check, R, W } from './access'
+import { check, openMask } from './access'
+import { atimeDue, O_NOATIME, type AtimeMode } from './atime'
 import type { Attributes } from './attributes'
 import type { FsContext, Records } from './context'
 import type { Group } from './group'
+import type { Handle } from './handles'
 import { decodeInode, isDir, isReg, S_IFREG, type Inode } from './inode'
 import type { Locks } from './locks'
 import { fresh, type Namespace } from './namespace'
 import { LOCATE_ATTEMPTS, type PathWalk } from './path-walk'
+import { log } from '../log'
 import { decodeExtents } from './schema'
+import { fromMs, setTime } from './times'
 import type { Attr, Identity } from './types'
 
-const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL } = constants
+const { O_WRONLY, O_RDWR, O_TRUNC, O_APPEND, O_EXCL, O_DIRECTORY, O_RDONLY } = constants
 const O_ACCMODE = O_WRONLY | O_RDWR
 
 export interface FilesParts {
@@ -28,6 +32,9 @@ export interface FilesParts {
 }
 
 export class Files {
+  /** when reads move atime (set by the mount: -o relatime, strictatime, noatime) */
+  atime: AtimeMode = 'relatime'
+
   constructor(private readonly ctx: FsContext, private readonly parts: FilesParts) {}
 
   async create(parent: number, name: string, mode: number, flags: number, who: Identity): Promise<{ attr: Attr; fh: number }> {
@@ -47,6 +54,19 @@ export class Files {
 
   async open(ino: number, flags: number, who: Identity): Promise<number> {
     return this.openAt(ino, flags, who, false)
+  }
+
+  /**
+   * opendir opens a directory. It is held as an open file is: an rmdir or a rename over it
+   * leaves it nameless (nlink 0) until the last close anywhere, so fgetattr still answers.
+   */
+  async opendir(ino: number, who: Identity): Promise<number> {
+    return this.openAt(ino, O_RDONLY | O_DIRECTORY, who, false)
+  }
+
+  /** fgetattr is getattr through an open handle: also of an inode that has lost every name */
+  async fgetattr(fh: number): Promise<Attr> {
+    return this.parts.records.getattr(this.ctx.opened.get(fh).file.ino)
   }
 
   /**
@@ -70,12 +90,13 @@ export class Files {
     const acc = flags & O_ACCMODE
     const { file, fresh: first } = this.ctx.opened.reserve(ino)
     try {
-      const { i, firstChunk } = await this.openInode(ino, acc, who, named)
+      const { i, firstChunk } = await this.openInode(ino, flags, who, named)
       if (flags & O_TRUNC && acc !== 0 && isReg(i)) {
         await this.parts.attributes.truncate(ino, 0, who)
         i.size = 0
       }
       const fh = this.ctx.opened.attach(file, first, i.size, flags)
+      if (this.atime !== 'noatime' && !(flags & O_NOATIME) && (flags & O_ACCMODE) !== O_WRONLY) this.ctx.opened.get(fh).readable = i
       if (first && i.size > 0) this.parts.data.preload(file, 0, decodeExtents(firstChunk))
       return fh
     } catch (err) {
@@ -89,7 +110,7 @@ export class Files {
    * chunk in the same round trip (most files have only one), and makes sure this session's open
    * mark is committed
    */
-  private async openInode(ino: number, acc: number, who: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
+  private async openInode(ino: number, flags: number, who: Identity, named: boolean): Promise<{ i: Inode; firstChunk: Buffer | null }> {
     const { keys } = this.ctx
     const g = await this.ctx.groups.of(ino)
     const marks = g.marks
@@ -99,8 +120,9 @@ export class Files {
         const [, firstChunk] = await tx.get(keys.inode(ino), keys.chunk(ino, 0))
         const i = await this.parts.records.inode(tx, ino)
         if (named && i.nlink === 0) throw ENOENT(`inode ${ino} has no names left`)
-        if (isDir(i) && acc !== 0) throw EISDIR(`inode ${ino}`)
-        check(i, who, acc === O_WRONLY ? W : acc === O_RDWR ? R | W : R, `inode ${ino}`)
+        if (isDir(i) && (flags & O_ACCMODE) !== 0) throw EISDIR(`inode ${ino}`)
+        if (flags & O_DIRECTORY && !isDir(i)) throw ENOTDIR(`inode ${ino}`)
+        check(i, who, openMask(flags), `inode ${ino}`)
         marking = !marks.has(ino)
         if (marking) {
           marks.put(tx, ino)
@@ -118,20 +140,24 @@ export class Files {
   async read(fh: number, offset: number, length: number): Promise<Buffer> {
     const h = this.ctx.opened.get(fh)
     if ((h.flags & O_ACCMODE) === O_WRONLY) throw EBADF('not open for reading')
+    h.read = true
     return this.parts.data.read(h.file, offset, length)
   }
 
-  /** write buffers buf at offset (O_APPEND: at the end); buf is copied before the returned promise settles */
-  async write(fh: number, offset: number, buf: Buffer): Promise<number> {
+  /** write buffers buf at offset (O_APPEND: at the end, unless writeback of mapped pages); buf is copied before the returned promise settles */
+  async write(fh: number, offset: number, buf: Buffer, writeback = false): Promise<number> {
     const h = this.ctx.opened.get(fh)
     if ((h.flags & O_ACCMODE) === 0) throw EBADF('not open for writing')
-    const at = h.flags & O_APPEND ? h.file.size : offset
+    const at = h.flags & O_APPEND && !writeback ? h.file.size : offset
     await this.parts.data.write(h.file, at, buf)
     return buf.length
   }
 
+  /** flush commits the file; a close (every close(2) flushes) is also when reads move atime */
   async flush(fh: number): Promise<void> {
-    await this.parts.data.commit(this.ctx.opened.get(fh).file)
+    const h = this.ctx.opened.get(fh)
+    await this.parts.data.commit(h.file)
+    await this.accessed(h)
   }
 
   async release(fh: number): Promise<void> {
@@ -140,10 +166,37 @@ export class Files {
     try {
       await this.parts.data.commit(file)
       if (h.locked) await this.parts.locks.flock(file.ino, fh, undefined, false)
+      await this.accessed(h)
     } finally {
       this.ctx.opened.unreserve(file)
       // the open mark lingers (open-marks.ts), unless the inode has lost its last name
       if (file.handles === 0) await (await this.ctx.groups.of(file.ino)).marks.closed(file.ino, file.gone)
+    }
+  }
+
+  /**
+   * accessed moves the atime of an inode read through a handle being closed, if the atime mode
+   * wants it: decided on the freshest record this mount holds (the open's, unless cached since),
+   * then again inside the transaction. A failure is logged: it must not fail the close.
+   */
+  private async accessed(h: Handle): Promise<void> {
+    const seen = h.readable
+    if (!h.read || !seen) return
+    h.read = false
+    const now = Date.now()
+    if (!atimeDue(this.atime, this.ctx.inodes.get(seen.ino) ?? seen, now)) return
+    try {
+      const moved = await (await this.ctx.groups.of(seen.ino)).transact('atime', async tx => {
+        const i = await this.parts.records.inode(tx, seen.ino)
+        if (!atimeDue(this.atime, i, now)) return undefined
+        setTime(i, 'atime', fromMs(now))
+        this.parts.records.put(tx, i)
+        return i
+      })
+      if (moved) h.readable = moved
+    } catch (err) {
+      // an inode freed meanwhile (another mount's unlink) has no atime left to keep
+      if ((err as { code?: string }).code !== 'ENOENT') log.warn({ err, ino: seen.ino }, 'updating atime failed')
     }
   }
 

@@ -14,6 +14,7 @@ import { FileData } from '../data/file-data'
 import type { BlobStore } from '../data/blob-store'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import type { AtimeMode } from './atime'
 import { Attributes } from './attributes'
 import { CLOCK_XATTR, type Causality } from './causality'
 import { Records, type FsContext } from './context'
@@ -161,6 +162,11 @@ export class Filesystem {
     this.ctx.inodes.trust(ttlMs)
   }
 
+  /** updateAtime says when reads move atime: relatime (the default), strictatime or noatime */
+  updateAtime(mode: AtimeMode): void {
+    this.files.atime = mode
+  }
+
   getattr(ino: number): Promise<Attr> {
     return this.records.getattr(ino)
   }
@@ -226,13 +232,16 @@ export class Filesystem {
     return this.xattrs.set(ino, name, value, flags, who)
   }
 
-  /** getxattr reads one attribute; ENODATA when absent. meridian.clock reads as this mount's clock token */
-  async getxattr(ino: number, name: string): Promise<Buffer> {
+  /**
+   * getxattr reads one attribute; ENODATA when absent (user.* needs read permission).
+   * meridian.clock reads as this mount's clock token
+   */
+  async getxattr(ino: number, name: string, who: Identity = ROOT): Promise<Buffer> {
     if (name === CLOCK_XATTR && this.ctx.causality) {
       await this.getattr(ino)
       return Buffer.from(this.ctx.causality.token())
     }
-    return this.xattrs.get(ino, name)
+    return this.xattrs.get(ino, name, who)
   }
 
   /** listxattr names every attribute of the inode */
@@ -260,13 +269,30 @@ export class Filesystem {
     return this.files.openPath(path, flags, who)
   }
 
+  /** opendir opens a directory: while open it keeps its attributes (nlink 0) after rmdir or a rename over it */
+  opendir(ino: number, who: Identity): Promise<number> {
+    return this.files.opendir(ino, who)
+  }
+
+  releasedir(fh: number): Promise<void> {
+    return this.files.release(fh)
+  }
+
+  /** fgetattr is getattr through an open handle (file or directory), also once it has no names */
+  fgetattr(fh: number): Promise<Attr> {
+    return this.files.fgetattr(fh)
+  }
+
   read(fh: number, offset: number, length: number): Promise<Buffer> {
     return this.files.read(fh, offset, length)
   }
 
-  /** write buffers buf at offset (O_APPEND: at the end); buf is copied before the returned promise settles */
-  write(fh: number, offset: number, buf: Buffer): Promise<number> {
-    return this.files.write(fh, offset, buf)
+  /**
+   * write buffers buf at offset (O_APPEND: at the end, unless it is the write-back of cached
+   * pages, which go where they were mapped); buf is copied before the returned promise settles
+   */
+  write(fh: number, offset: number, buf: Buffer, opts: { writeback?: boolean } = {}): Promise<number> {
+    return this.files.write(fh, offset, buf, opts.writeback ?? false)
   }
 
   flush(fh: number): Promise<void> {

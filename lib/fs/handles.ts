@@ -3,6 +3,7 @@
 // committed, so that a last close running meanwhile keeps the mount's open mark.
 import { OpenFile } from '../data/open-file'
 import { EBADF } from '../errors'
+import type { Inode } from './inode'
 
 /** An OpenInode is an inode this mount has open: its data state, and how many handles hold it */
 export class OpenInode extends OpenFile {
@@ -16,6 +17,10 @@ export interface Handle {
   flags: number
   /** this handle has taken a flock, to drop at release */
   locked?: boolean
+  /** the inode as the open read it, while a read through this handle may still move its atime (atime.ts) */
+  readable?: Inode
+  /** something was read through this handle */
+  read?: boolean
 }
 
 export class Handles {

@@ -1,5 +1,7 @@
 // The inode record stored under fs/<name>/i/<ino>, and its conversion to stat attributes.
 import { constants } from 'node:fs'
+import type { AclEntry } from './acl'
+import { timeOf } from './times'
 import type { Attr } from './types'
 
 export const S_IFMT = constants.S_IFMT
@@ -23,9 +25,13 @@ export interface Inode {
   nlink: number
   size: number
   rdev: number
+  /** times in whole milliseconds; with the exact [seconds, nanoseconds] when set finer (times.ts) */
   atimeMs: number
   mtimeMs: number
   ctimeMs: number
+  atime?: [number, number]
+  mtime?: [number, number]
+  ctime?: [number, number]
   /** directories: parent inode (for the rename-into-own-subtree check) and entry count */
   parent?: number
   entries?: number
@@ -35,6 +41,9 @@ export interface Inode {
   partition?: string
   /** the clock of its last writer (causal reads: lib/fs/causality.ts), when the mount reads causally */
   deps?: string
+  /** POSIX ACLs (acl.ts): the access ACL when it says more than the mode; a directory's default ACL */
+  acl?: AclEntry[]
+  defaultAcl?: AclEntry[]
   /** how many extended attributes it has; absent on inodes made before it was counted (then unknown) */
   xattrs?: number
 }
@@ -55,5 +64,6 @@ export function toAttr(i: Inode): Attr {
   return {
     ino: i.ino, mode: i.mode, nlink: i.nlink, uid: i.uid, gid: i.gid, size: i.size, rdev: i.rdev,
     atimeMs: i.atimeMs, mtimeMs: i.mtimeMs, ctimeMs: i.ctimeMs,
+    atime: timeOf(i, 'atime'), mtime: timeOf(i, 'mtime'), ctime: timeOf(i, 'ctime'),
   }
 }

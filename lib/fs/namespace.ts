@@ -8,6 +8,7 @@
 // mountpoint, it cannot be removed or renamed here (EBUSY; `meridian partition rm` does it).
 import { EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
 import { check, checkSticky, R, W, X } from './access'
+import { createMode } from './acl'
 import type { FsContext, Records } from './context'
 import type { Group } from './group'
 import type { TxFor } from './groups'
@@ -61,6 +62,7 @@ export class Namespace {
         i.gid = dir.gid
         if (isDir(i)) i.mode |= S_ISGID
       }
+      createMode(dir, i, who)
       this.records.put(await txFor(ino), i)
       if (opened) g.marks.put(await txFor(ino), ino)
       this.records.putEntry(tx, parent, name, i)
@@ -196,8 +198,9 @@ export class Namespace {
       dir.nlink--
       dir.mtimeMs = dir.ctimeMs = now
       this.records.put(tp, dir)
-      this.records.free(tc, i.ino)
-    })
+      await this.dropName(tc, i, now, tc !== tp)
+      return tc !== tp ? i : undefined
+    }).then(dropped => this.releaseMarks(dropped))
     this.ctx.names.forget(parent, name)
   }
 

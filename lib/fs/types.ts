@@ -1,4 +1,7 @@
 // The shapes lib/fs hands to its callers (the FUSE adapter, tests). No FUSE and no engine here.
+import type { Timespec } from './times'
+
+export type { Timespec } from './times'
 
 /** Attributes of one inode, as stat(2) reports them. */
 export interface Attr {
@@ -11,9 +14,14 @@ export interface Attr {
   size: number
   /** device number, for character and block special files */
   rdev: number
+  /** the times in milliseconds (floor) */
   atimeMs: number
   mtimeMs: number
   ctimeMs: number
+  /** the exact times */
+  atime: Timespec
+  mtime: Timespec
+  ctime: Timespec
 }
 
 /** Who is asking: permission checks and the owner of new inodes. */
@@ -22,6 +30,8 @@ export interface Identity {
   gid: number
   /** supplementary groups */
   groups?: number[]
+  /** the umask new inodes are made with (not under a default ACL, which takes its place) */
+  umask?: number
 }
 
 export const ROOT: Identity = { uid: 0, gid: 0 }
@@ -32,8 +42,8 @@ export interface AttrChange {
   uid?: number
   gid?: number
   size?: number
-  atimeMs?: number | 'now'
-  mtimeMs?: number | 'now'
+  atime?: Timespec | 'now'
+  mtime?: Timespec | 'now'
 }
 
 export interface DirEntry {

@@ -29,6 +29,11 @@ declare module 'fuse-native' {
     /** builds the single '-o...' argument handed to fuse_mount and fuse_new */
     protected _fuseOptions(): string
     protected _close(cb: (err: Error | null) => void): void
+    protected _op_getattr(signal: Signal, path: string): void
+    protected _op_fgetattr(signal: Signal, path: string, fh: number): void
+    protected _op_readdir(signal: Signal, path: string): void
+    protected _op_write(signal: Signal, path: string, fh: number, buf: Buffer, len: number, ...rest: [number, number, boolean]): void
+    protected _op_utimens(signal: Signal, path: string, ...times: number[]): void
     protected _op_getxattr(signal: Signal, path: string, name: string, valueBuf: Buffer, position: number): void
     protected _op_listxattr(signal: Signal, path: string, listBuf: Buffer): void
     static unmount(mnt: string, cb: (err: Error | null) => void): void

@@ -2,9 +2,10 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConfigError } from '../errors'
+import type { AtimeMode } from '../fs/atime'
 import type { Filesystem } from '../fs/filesystem'
 import { log } from '../log'
-import { isMounted, recoverStale } from './mounts'
+import { fuseMounts, isMounted, recoverStale } from './mounts'
 import { caller, MeridianFuse } from './native'
 import { fuseOps, type OpCounts } from './ops'
 
@@ -19,9 +20,41 @@ export interface MountOptions {
   bigWrites?: boolean
   /** let other users in (allow_other); what they create still belongs to the mounting user */
   allowOther?: boolean
+  /** when reads move atime (default relatime, as Linux mounts) */
+  atime?: AtimeMode
+  /** mount read-only (the kernel refuses every change with EROFS) */
+  readOnly?: boolean
+  /**
+   * acl: lib/fs alone checks permissions, by POSIX ACLs too. By default the kernel checks the
+   * mode bits first (default_permissions), which refuses what an ACL entry grants beyond them:
+   * libfuse 2 cannot ask the kernel to check ACLs (FUSE_POSIX_ACL)
+   */
+  acl?: boolean
+  /** honour setuid/setgid bits and device files (FUSE mounts are nosuid,nodev otherwise); root only */
+  suid?: boolean
+  dev?: boolean
 }
 
 export const DEFAULT_CACHE_TIMEOUT_S = 1
+
+/** a read-only mount writes nothing, atimes neither */
+function atimeMode(opts: MountOptions, readOnly: boolean): AtimeMode {
+  return readOnly ? 'noatime' : (opts.atime ?? 'relatime')
+}
+
+/**
+ * the mount flags libfuse hands the kernel: relatime and strictatime are not among those
+ * libfuse 2 knows (nor needed: lib/fs updates atimes, the kernel does not for FUSE), noatime
+ * is passed too so that /proc/mounts shows it
+ */
+function kernelOptions(opts: MountOptions): string[] {
+  const flags: string[] = []
+  if (opts.readOnly) flags.push('ro')
+  if (opts.suid) flags.push('suid')
+  if (opts.dev) flags.push('dev')
+  if (opts.atime === 'noatime') flags.push('noatime')
+  return flags
+}
 /**
  * An op still unanswered after this long is answered ETIMEDOUT by fuse-native. It is above the
  * metadata store's own retry deadline (15 s), so that the store's error normally arrives first.
@@ -39,6 +72,7 @@ export class Mount {
     private readonly fuse: MeridianFuse,
     /** calls per op since the mount, e.g. counts.write */
     readonly counts: OpCounts,
+    private readonly opts: MountOptions,
   ) {}
 
   /**
@@ -75,28 +109,41 @@ export class Mount {
     const attrTimeout = opts.attrTimeout ?? DEFAULT_CACHE_TIMEOUT_S
     // lib/fs may trust what it read or wrote for as long as the kernel trusts what we answer
     fs.trustAttributes(attrTimeout * 1000)
+    fs.updateAtime(atimeMode(opts, opts.readOnly ?? false))
     const counts: OpCounts = {}
     const fuse = new MeridianFuse(mnt, fuseOps(fs, caller, counts), {
       debug: opts.debug,
-      defaultPermissions: true,
+      defaultPermissions: !opts.acl,
       allowOther: opts.allowOther,
       fsname: `meridian:${fs.name}`,
       subtype: 'meridian',
       attrTimeout,
       entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
       bigWrites: opts.bigWrites,
+      kernelOptions: kernelOptions(opts),
       timeout: OP_TIMEOUT_MS,
     })
     await new Promise<void>((ok, fail) => fuse.mount(err => (err ? fail(err) : ok()))).catch((err: Error) => {
       throw new Error(`cannot mount ${mnt}: ${err.message}`, { cause: err })
     })
     log.info({ dir: mnt, fs: fs.name, options: fuse.mountOptions() }, 'mounted')
-    return new Mount(fs, mnt, fuse, counts)
+    return new Mount(fs, mnt, fuse, counts, opts)
   }
 
   /** mounted tells whether the kernel still has this mount */
   get mounted(): boolean {
     return this.unmounting === undefined && isMounted(this.dir)
+  }
+
+  /**
+   * followRemount notices a remount (mount -o remount,ro) in /proc/mounts: libfuse 2 is not
+   * told, and a read-only mount must not write atimes. The serving command calls it as it
+   * watches the mount.
+   */
+  followRemount(): void {
+    const options = fuseMounts().find(m => m.dir === this.dir)?.options
+    if (!options) return
+    this.fs.updateAtime(atimeMode(this.opts, options.includes('ro')))
   }
 
   /** the -o options libfuse was given */

@@ -12,6 +12,8 @@ export interface MountEntry {
   source: string
   dir: string
   type: string
+  /** the mount's flags and options (ro or rw first) */
+  options: string[]
 }
 
 /** /proc/mounts escapes space, tab, newline and backslash as octal */
@@ -23,7 +25,7 @@ export function fuseMounts(): MountEntry[] {
     .split('\n')
     .map(line => line.split(' '))
     .filter(f => f.length >= 3 && /^fuse(\.|$)/.test(f[2]))
-    .map(f => ({ source: unescape(f[0]), dir: unescape(f[1]), type: f[2] }))
+    .map(f => ({ source: unescape(f[0]), dir: unescape(f[1]), type: f[2], options: (f[3] ?? '').split(',') }))
 }
 
 /** isMounted tells whether a FUSE filesystem is mounted on dir. */
@@ -70,6 +72,20 @@ export async function unmountDir(dir: string, opts: { lazy?: boolean } = {}): Pr
     if (!opts.lazy || !isMounted(dir)) throw err
     log.warn({ dir, err: (err as Error).message }, 'unmount failed; detaching lazily')
     await fusermount(['-uz', dir])
+  }
+}
+
+/**
+ * remountDir makes a live FUSE mount read-only or writable again (root only). `mount -i`: the
+ * kernel remounts FUSE itself, but plain mount(8) hands fuse.<subtype> mounts to the
+ * mount.fuse helper, which looks for a program named after the subtype
+ */
+export async function remountDir(dir: string, readOnly: boolean): Promise<void> {
+  try {
+    await run('mount', ['-i', '-o', `remount,${readOnly ? 'ro' : 'rw'}`, resolve(dir)])
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0]
+    throw new Error(stderr || (err as Error).message, { cause: err })
   }
 }
 

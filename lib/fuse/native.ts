@@ -9,7 +9,13 @@
 //   attr_timeout, entry_timeout   set here because fuse-native drops a value of 0
 // docs/fuse.md has the measurements.
 //
-// Two more overrides fix fuse-native behaviour:
+// More overrides fix fuse-native behaviour:
+//   _op_getattr, _op_fgetattr, _op_readdir, _op_utimens   times travel as seconds and
+//                 nanoseconds (our patch, stat.ts) instead of fuse-native's unsigned
+//                 milliseconds; fgetattr reaches our op with its file handle
+//                 (fuse-native's calls getattr by path)
+//   _op_write     passes on whether the write is the kernel's write-back of cached (mmap'd)
+//                 pages, which goes at its offset even on an O_APPEND handle
 //   _close        fuse-native unmounts with `fusermount -uz` and fails (keeping the process
 //                 alive) when the mount is already gone; we unmount with `fusermount -u`, fall
 //                 back to -uz when busy, and accept a mount someone else took away.
@@ -22,13 +28,14 @@ import { dirname } from 'node:path'
 import Fuse from 'fuse-native'
 import { callerOf } from './caller'
 import { unmountDir } from './mounts'
+import { statArray, timeArg, type FuseStat } from './stat'
 
 /** what we ask libfuse for; it silently caps this at MAX_WRITE (128 KiB) */
 export const REQUESTED_MAX_WRITE = 1024 * 1024
 
 interface NativeBinding {
   fuse_native_unmount(mnt: string, thread: Buffer | null): void
-  fuse_native_caller?(): [number, number, number]
+  fuse_native_caller?(): [number, number, number, number?]
 }
 
 // The very binding fuse-native loaded: node-gyp-build resolves the same addon file, and Node
@@ -51,6 +58,8 @@ export interface MeridianFuseOptions extends Fuse.FuseOptions {
   entryTimeout: number
   /** false: mount without big_writes/max_write (for measuring what they buy) */
   bigWrites?: boolean
+  /** mount flags for the kernel that fuse-native does not know (ro, suid, dev, noatime) */
+  kernelOptions?: string[]
 }
 
 export class MeridianFuse extends Fuse {
@@ -58,7 +67,7 @@ export class MeridianFuse extends Fuse {
 
   constructor(mnt: string, ops: Record<string, (...args: any[]) => void>, opts: MeridianFuseOptions) {
     // the cache timeouts go into our part of the options only (fuse-native would add them again)
-    const { attrTimeout: _a, entryTimeout: _e, bigWrites: _b, ...base } = opts
+    const { attrTimeout: _a, entryTimeout: _e, bigWrites: _b, kernelOptions: _k, ...base } = opts
     super(mnt, ops, base)
     this.meridian = opts
   }
@@ -72,6 +81,7 @@ export class MeridianFuse extends Fuse {
       `entry_timeout=${this.meridian.entryTimeout}`,
     ]
     if (this.meridian.bigWrites !== false) ours.unshift('big_writes', `max_write=${REQUESTED_MAX_WRITE}`)
+    ours.push(...(this.meridian.kernelOptions ?? []))
     return (base ? `${base},` : '-o') + ours.join(',')
   }
 
@@ -92,6 +102,33 @@ export class MeridianFuse extends Fuse {
       },
       (err: Error) => cb(err),
     )
+  }
+
+  protected override _op_getattr(signal: Fuse.Signal, path: string): void {
+    this.ops.getattr(path, (err: number, stat?: FuseStat) => signal(err, statArray(stat ?? {})))
+  }
+
+  protected override _op_fgetattr(signal: Fuse.Signal, path: string, fh: number): void {
+    this.ops.fgetattr(path, fh, (err: number, stat?: FuseStat) => signal(err, statArray(stat ?? {})))
+  }
+
+  protected override _op_readdir(signal: Fuse.Signal, path: string): void {
+    this.ops.readdir(path, (err: number, names?: string[], stats?: Array<Partial<FuseStat>>) => {
+      if (err) return signal(err)
+      return signal(0, names ?? [], (stats ?? []).map(statArray))
+    })
+  }
+
+  protected override _op_write(
+    signal: Fuse.Signal, path: string, fh: number, buf: Buffer, len: number, low: number, high: number, writeback: boolean,
+  ): void {
+    this.ops.write(path, fh, buf, len, high * 2 ** 32 + low, writeback, (res: number, written?: number) => signal(res, written ?? 0, buf.buffer))
+  }
+
+  protected override _op_utimens(
+    signal: Fuse.Signal, path: string, aLow: number, aHigh: number, aNsec: number, mLow: number, mHigh: number, mNsec: number,
+  ): void {
+    this.ops.utimens(path, timeArg(aLow, aHigh, aNsec), timeArg(mLow, mHigh, mNsec), (err: number) => signal(err))
   }
 
   protected override _op_getxattr(signal: Fuse.Signal, path: string, name: string, valueBuf: Buffer, position: number): void {

@@ -4,8 +4,8 @@
 //
 // Identity: every op acts as its caller (uid, gid, groups: `ctx`, read when the op arrives;
 // our patch of fuse-native passes it, see caller.ts), and the mount uses default_permissions so
-// that the kernel checks mode bits first (docs/fuse.md). Lookups pass no identity (lib/fs then
-// walks as root): the kernel has already checked search permission for the real caller.
+// that the kernel checks mode bits first (docs/fuse.md), unless mounted with -o acl: then lib/fs
+// alone checks (the mode, or the POSIX ACL), so paths are walked and read as the caller too.
 import { constants as fsc } from 'node:fs'
 import { constants } from 'node:os'
 import { posix } from 'node:path'
@@ -14,16 +14,13 @@ import { isKnown, toErrno } from '../errors'
 import type { Filesystem } from '../fs/filesystem'
 import type { Identity } from '../fs/types'
 import { log } from '../log'
-import { toDirentStat, toStat, toStatfs } from './stat'
+import { toDirentStat, toStat, toStatfs, type TimeArg } from './stat'
 
 /** how many times each op was called, by op name (the write counter proves big_writes) */
 export type OpCounts = Record<string, number>
 
 /** chown passes (uid_t)-1 for "leave as is" */
 const UNCHANGED_ID = 0xffffffff
-/** utimens' UTIME_NOW and UTIME_OMIT, as our patch of fuse-native passes them (lib/fuse/fuse-native-utimens.patch) */
-const UTIME_NOW_MS = 2 ** 53 - 1
-const UTIME_OMIT_MS = 2 ** 53 - 2
 
 const OK: [number] = [0]
 
@@ -47,17 +44,19 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
       .catch((err: unknown) => log.error({ op, path, err }, `fuse ${op}: the reply failed`))
   }
 
-  const ino = async (path: string) => (await fs.resolve(path)).ino
-  const time = (ms: number): number | 'now' | undefined => (ms === UTIME_NOW_MS ? 'now' : ms === UTIME_OMIT_MS ? undefined : ms)
-
+  const ino = async (path: string, ctx: Identity) => (await fs.resolve(path, ctx)).ino
 
   return {
     getattr: (path: string, cb: Reply) =>
-      serve('getattr', path, cb, async () => [0, toStat(await fs.resolve(path))]),
+      serve('getattr', path, cb, async ctx => [0, toStat(await fs.resolve(path, ctx))]),
+
+    // the kernel passes a handle for regular files only (directories come by path, see docs/fuse.md)
+    fgetattr: (path: string, fh: number, cb: Reply) =>
+      serve('fgetattr', path, cb, async () => [0, toStat(await fs.fgetattr(fh))]),
 
     access: (path: string, mask: number, cb: Reply) =>
       serve('access', path, cb, async ctx => {
-        await fs.access(await ino(path), mask, ctx)
+        await fs.access(await ino(path, ctx), mask, ctx)
         return OK
       }),
 
@@ -65,50 +64,51 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
       serve('statfs', path, cb, async () => [0, toStatfs(await fs.statfs())]),
 
     readdir: (path: string, cb: Reply) =>
-      serve('readdir', path, cb, async () => {
-        const dir = await fs.resolve(path)
-        const up = path === '/' ? dir.ino : await ino(posix.dirname(path))
-        const entries = await fs.readdir(dir.ino)
+      serve('readdir', path, cb, async ctx => {
+        const dir = await fs.resolve(path, ctx)
+        const up = path === '/' ? dir.ino : await ino(posix.dirname(path), ctx)
+        const entries = await fs.readdir(dir.ino, ctx)
         const names = ['.', '..', ...entries.map(e => e.name)]
         const stats = [toDirentStat(dir.ino, fsc.S_IFDIR), toDirentStat(up, fsc.S_IFDIR), ...entries.map(e => toDirentStat(e.ino, e.type))]
         return [0, names, stats]
       }),
 
     readlink: (path: string, cb: Reply) =>
-      serve('readlink', path, cb, async () => [0, await fs.readlink(await ino(path))]),
+      serve('readlink', path, cb, async ctx => [0, await fs.readlink(await ino(path, ctx))]),
 
     // ---- attributes ----
 
     chmod: (path: string, mode: number, cb: Reply) =>
       serve('chmod', path, cb, async ctx => {
-        await fs.setattr(await ino(path), { mode: mode & 0o7777 }, ctx)
+        await fs.setattr(await ino(path, ctx), { mode: mode & 0o7777 }, ctx)
         return OK
       }),
 
     chown: (path: string, uid: number, gid: number, cb: Reply) =>
       serve('chown', path, cb, async ctx => {
-        await fs.setattr(await ino(path), {
+        await fs.setattr(await ino(path, ctx), {
           uid: uid === UNCHANGED_ID ? undefined : uid,
           gid: gid === UNCHANGED_ID ? undefined : gid,
         }, ctx)
         return OK
       }),
 
-    utimens: (path: string, atime: number, mtime: number, cb: Reply) =>
+    // MeridianFuse decodes the times (timeArg)
+    utimens: (path: string, atime: TimeArg, mtime: TimeArg, cb: Reply) =>
       serve('utimens', path, cb, async ctx => {
-        await fs.setattr(await ino(path), { atimeMs: time(atime), mtimeMs: time(mtime) }, ctx)
+        await fs.setattr(await ino(path, ctx), { atime, mtime }, ctx)
         return OK
       }),
 
     truncate: (path: string, size: number, cb: Reply) =>
       serve('truncate', path, cb, async ctx => {
-        await fs.setattr(await ino(path), { size }, ctx)
+        await fs.setattr(await ino(path, ctx), { size }, ctx)
         return OK
       }),
 
     ftruncate: (path: string, fh: number, size: number, cb: Reply) =>
       serve('ftruncate', path, cb, async ctx => {
-        await fs.setattr(await ino(path), { size }, ctx, fh)
+        await fs.setattr(await ino(path, ctx), { size }, ctx, fh)
         return OK
       }),
 
@@ -116,51 +116,51 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
 
     mknod: (path: string, mode: number, rdev: number, cb: Reply) =>
       serve('mknod', path, cb, async ctx => {
-        const { parent, name } = await fs.resolveParent(path)
+        const { parent, name } = await fs.resolveParent(path, ctx)
         await fs.mknod(parent, name, mode, rdev, ctx)
         return OK
       }),
 
     mkdir: (path: string, mode: number, cb: Reply) =>
       serve('mkdir', path, cb, async ctx => {
-        const { parent, name } = await fs.resolveParent(path)
+        const { parent, name } = await fs.resolveParent(path, ctx)
         await fs.mkdir(parent, name, mode, ctx)
         return OK
       }),
 
     symlink: (target: string, path: string, cb: Reply) =>
       serve('symlink', path, cb, async ctx => {
-        const { parent, name } = await fs.resolveParent(path)
+        const { parent, name } = await fs.resolveParent(path, ctx)
         await fs.symlink(parent, name, target, ctx)
         return OK
       }),
 
     link: (src: string, dest: string, cb: Reply) =>
       serve('link', `${src} -> ${dest}`, cb, async ctx => {
-        const from = await ino(src)
-        const { parent, name } = await fs.resolveParent(dest)
+        const from = await ino(src, ctx)
+        const { parent, name } = await fs.resolveParent(dest, ctx)
         await fs.link(from, parent, name, ctx)
         return OK
       }),
 
     unlink: (path: string, cb: Reply) =>
       serve('unlink', path, cb, async ctx => {
-        const { parent, name } = await fs.resolveParent(path)
+        const { parent, name } = await fs.resolveParent(path, ctx)
         await fs.unlink(parent, name, ctx)
         return OK
       }),
 
     rmdir: (path: string, cb: Reply) =>
       serve('rmdir', path, cb, async ctx => {
-        const { parent, name } = await fs.resolveParent(path)
+        const { parent, name } = await fs.resolveParent(path, ctx)
         await fs.rmdir(parent, name, ctx)
         return OK
       }),
 
     rename: (src: string, dest: string, cb: Reply) =>
       serve('rename', `${src} -> ${dest}`, cb, async ctx => {
-        const from = await fs.resolveParent(src)
-        const to = await fs.resolveParent(dest)
+        const from = await fs.resolveParent(src, ctx)
+        const to = await fs.resolveParent(dest, ctx)
         await fs.rename(from.parent, from.name, to.parent, to.name, ctx)
         return OK
       }),
@@ -171,7 +171,7 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
     // already enforces the caller's access mode on its file descriptor)
     create: (path: string, mode: number, cb: Reply) =>
       serve('create', path, cb, async ctx => {
-        const { parent, name } = await fs.resolveParent(path)
+        const { parent, name } = await fs.resolveParent(path, ctx)
         const { fh } = await fs.create(parent, name, mode, fsc.O_CREAT | fsc.O_RDWR, ctx)
         return [0, fh]
       }),
@@ -186,9 +186,10 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
         return [data.copy(buf, 0, 0, Math.min(data.length, length))]
       }),
 
-    // ... and lib/fs copies out of it before its write settles (FileData.write), so no copy here
-    write: (path: string, fh: number, buf: Buffer, length: number, position: number, cb: Reply) =>
-      serve('write', path, cb, async () => [await fs.write(fh, position, buf.subarray(0, length))]),
+    // ... and lib/fs copies out of it before its write settles (FileData.write), so no copy here;
+    // writeback: the kernel writes cached (mmap'd) pages back, at their offset (MeridianFuse)
+    write: (path: string, fh: number, buf: Buffer, length: number, position: number, writeback: boolean, cb: Reply) =>
+      serve('write', path, cb, async () => [await fs.write(fh, position, buf.subarray(0, length), { writeback })]),
 
     flush: (path: string, fh: number, cb: Reply) =>
       serve('flush', path, cb, async () => {
@@ -218,19 +219,19 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
 
     setxattr: (path: string, name: string, value: Buffer, _position: number, flags: number, cb: Reply) =>
       serve('setxattr', path, cb, async ctx => {
-        await fs.setxattr(await ino(path), name, Buffer.from(value), flags, ctx)
+        await fs.setxattr(await ino(path, ctx), name, Buffer.from(value), flags, ctx)
         return OK
       }),
 
     getxattr: (path: string, name: string, _position: number, cb: Reply) =>
-      serve('getxattr', path, cb, async () => [0, await fs.getxattr(await ino(path), name)]),
+      serve('getxattr', path, cb, async ctx => [0, await fs.getxattr(await ino(path, ctx), name, ctx)]),
 
     listxattr: (path: string, cb: Reply) =>
-      serve('listxattr', path, cb, async () => [0, await fs.listxattr(await ino(path))]),
+      serve('listxattr', path, cb, async ctx => [0, await fs.listxattr(await ino(path, ctx))]),
 
     removexattr: (path: string, name: string, cb: Reply) =>
       serve('removexattr', path, cb, async ctx => {
-        await fs.removexattr(await ino(path), name, ctx)
+        await fs.removexattr(await ino(path, ctx), name, ctx)
         return OK
       }),
   }

@@ -1,8 +1,9 @@
 // Conversions from lib/fs shapes to the objects fuse-native packs into struct stat and
 // struct statvfs. fuse-native carries them as arrays of 32-bit integers: st_ino, st_nlink,
-// every statvfs field are 32 bits; sizes and times are 64 bits (times in milliseconds).
+// every statvfs field are 32 bits; sizes are 64 bits; each time is, with our patch, three
+// ints: seconds as a signed 64-bit number, low word first, then nanoseconds (statArray).
+import type { Attr, StatFs, Timespec } from '../fs/types'
 import { narrowIno } from './ino-map'
-import type { Attr, StatFs } from '../fs/types'
 
 const U32_MAX = 2 ** 32 - 1
 
@@ -20,9 +21,9 @@ export interface FuseStat {
   rdev: number
   blksize: number
   blocks: number
-  atime: number
-  mtime: number
-  ctime: number
+  atime: Timespec
+  mtime: Timespec
+  ctime: Timespec
 }
 
 export interface FuseStatfs {
@@ -38,8 +39,6 @@ export interface FuseStatfs {
   flag: number
   namemax: number
 }
-
-const ms = (t: number) => Math.max(0, Math.floor(t))
 
 /**
  * toStat: Attr -> fuse-native stat. st_ino is the inode number (mounted with use_ino), narrowed
@@ -59,10 +58,55 @@ export function toStat(a: Attr): FuseStat {
     // the preferred I/O size: what one FUSE write request carries
     blksize: MAX_WRITE,
     blocks: Math.ceil(a.size / 512),
-    atime: ms(a.atimeMs),
-    mtime: ms(a.mtimeMs),
-    ctime: ms(a.ctimeMs),
+    atime: a.atime,
+    mtime: a.mtime,
+    ctime: a.ctime,
   }
+}
+
+/** the ints of struct stat as our patch of fuse-native's populate_stat() reads them */
+export function statArray(s: Partial<FuseStat>): Uint32Array {
+  const ints = new Uint32Array(21)
+  ints[0] = s.mode ?? 0
+  ints[1] = s.uid ?? 0
+  ints[2] = s.gid ?? 0
+  setUint64(ints, 3, s.size ?? 0)
+  ints[5] = s.dev ?? 0
+  ints[6] = s.nlink ?? 1
+  ints[7] = s.ino ?? 0
+  ints[8] = s.rdev ?? 0
+  ints[9] = s.blksize ?? 0
+  setUint64(ints, 10, s.blocks ?? 0)
+  setTimespec(ints, 12, s.atime)
+  setTimespec(ints, 15, s.mtime)
+  setTimespec(ints, 18, s.ctime)
+  return ints
+}
+
+function setUint64(ints: Uint32Array, at: number, n: number): void {
+  ints[at] = n % 2 ** 32
+  ints[at + 1] = Math.floor(n / 2 ** 32)
+}
+
+/** seconds in two's complement across two ints (the high one signed), then nanoseconds */
+function setTimespec(ints: Uint32Array, at: number, t: Timespec = { sec: 0, nsec: 0 }): void {
+  const high = Math.floor(t.sec / 2 ** 32)
+  ints[at] = t.sec - high * 2 ** 32
+  ints[at + 1] = high >>> 0
+  ints[at + 2] = t.nsec
+}
+
+/** what utimens is asked to do with one time: set it, set it to now, or leave it */
+export type TimeArg = Timespec | 'now' | undefined
+
+const UTIME_NOW = 2 ** 30 - 1
+const UTIME_OMIT = 2 ** 30 - 2
+
+/** timeArg reads one time of utimens as our patch passes it: the seconds' two ints and tv_nsec */
+export function timeArg(low: number, high: number, nsec: number): TimeArg {
+  if (nsec === UTIME_NOW) return 'now'
+  if (nsec === UTIME_OMIT) return undefined
+  return { sec: (high | 0) * 2 ** 32 + low, nsec }
 }
 
 /** the stat of a readdir entry: only st_ino and the type bits of st_mode matter */
