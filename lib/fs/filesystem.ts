@@ -342,6 +342,11 @@ export class Filesystem {
     return ino
   }
 
+  /** parent names the directory that holds directory ino ('..'; the root is its own parent) */
+  async parent(ino: number): Promise<number> {
+    return this.parentOf(ino)
+  }
+
   private async parentOf(ino: number): Promise<number> {
     return transact(this.store, 'lookup ..', async tx => (await this.dir(tx, ino)).parent ?? ROOT_INO)
   }

@@ -5,16 +5,25 @@ import { ConfigError } from '../errors'
 import type { Filesystem } from '../fs/filesystem'
 import { log } from '../log'
 import { isMounted, recoverStale } from './mounts'
-import { caller, MeridianFuse } from './native'
-import { fuseOps, type OpCounts } from './ops'
+import type { OpCounts } from './ops'
+import { DEFAULT_BINDING, type BindingName, type Served } from './served'
+import { serveFuseNative } from './serve-fuse-native'
+import { serveLowlevel } from './serve-lowlevel'
 
 export interface MountOptions {
+  /** which FUSE binding serves the mount: 'lowlevel' (default) or 'fuse-native' */
+  binding?: BindingName
   /** libfuse's debug output on stderr */
   debug?: boolean
   /** seconds the kernel caches attributes (default 1: close-to-open between mounts) */
   attrTimeout?: number
   /** seconds the kernel caches a looked-up name (default 1) */
   entryTimeout?: number
+  /**
+   * seconds the kernel caches a name's absence (low-level binding; default 0, so that a name
+   * another mount creates is found at once)
+   */
+  negativeTimeout?: number
   /** false mounts without big_writes (4 KiB write requests); only for measuring */
   bigWrites?: boolean
   /** let other users in (allow_other); what they create still belongs to the mounting user */
@@ -23,7 +32,7 @@ export interface MountOptions {
 
 export const DEFAULT_CACHE_TIMEOUT_S = 1
 /**
- * An op still unanswered after this long is answered ETIMEDOUT by fuse-native. It is above the
+ * An op still unanswered after this long is answered ETIMEDOUT (by the binding). It is above the
  * metadata store's own retry deadline (15 s), so that the store's error normally arrives first.
  */
 export const OP_TIMEOUT_MS = 60_000
@@ -36,8 +45,10 @@ export class Mount {
     readonly fs: Filesystem,
     /** the absolute mountpoint */
     readonly dir: string,
-    private readonly fuse: MeridianFuse,
-    /** calls per op since the mount, e.g. counts.write */
+    private readonly served: Served,
+    /** the binding serving it */
+    readonly binding: BindingName,
+    /** requests per op that reached JavaScript since the mount, e.g. counts.write */
     readonly counts: OpCounts,
   ) {}
 
@@ -76,22 +87,22 @@ export class Mount {
     // lib/fs may trust what it read or wrote for as long as the kernel trusts what we answer
     fs.trustAttributes(attrTimeout * 1000)
     const counts: OpCounts = {}
-    const fuse = new MeridianFuse(mnt, fuseOps(fs, caller, counts), {
+    const binding = opts.binding ?? DEFAULT_BINDING
+    const serve = binding === 'fuse-native' ? serveFuseNative : serveLowlevel
+    const served = await serve(fs, mnt, {
       debug: opts.debug,
-      defaultPermissions: true,
       allowOther: opts.allowOther,
-      fsname: `meridian:${fs.name}`,
-      subtype: 'meridian',
       attrTimeout,
       entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
+      negativeTimeout: opts.negativeTimeout ?? 0,
       bigWrites: opts.bigWrites,
-      timeout: OP_TIMEOUT_MS,
-    })
-    await new Promise<void>((ok, fail) => fuse.mount(err => (err ? fail(err) : ok()))).catch((err: Error) => {
+      timeoutMs: OP_TIMEOUT_MS,
+      counts,
+    }).catch((err: Error) => {
       throw new Error(`cannot mount ${mnt}: ${err.message}`, { cause: err })
     })
-    log.info({ dir: mnt, fs: fs.name, options: fuse.mountOptions() }, 'mounted')
-    return new Mount(fs, mnt, fuse, counts)
+    log.info({ dir: mnt, fs: fs.name, binding, options: served.options }, 'mounted')
+    return new Mount(fs, mnt, served, binding, counts)
   }
 
   /** mounted tells whether the kernel still has this mount */
@@ -101,7 +112,7 @@ export class Mount {
 
   /** the -o options libfuse was given */
   get options(): string {
-    return this.fuse.mountOptions()
+    return this.served.options
   }
 
   /**
@@ -118,7 +129,7 @@ export class Mount {
 
   private async stop(): Promise<void> {
     Mount.mounts.delete(this.dir)
-    await new Promise<void>((ok, fail) => this.fuse.unmount(err => (err ? fail(err) : ok())))
+    await this.served.stop()
     log.info({ dir: this.dir, fs: this.fs.name }, 'unmounted')
   }
 }
