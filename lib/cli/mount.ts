@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Command } from 'commander'
 import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
-import { Mount, isMounted, recoverStale } from '../fuse'
+import { BINDINGS, DEFAULT_BINDING, Mount, isMounted, recoverStale, type BindingName } from '../fuse'
 import { log } from '../log'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
@@ -25,6 +25,8 @@ export interface MountCliOptions {
   /** seconds the kernel trusts attributes (0: always ask; hard-link counts are then never stale) */
   attrTimeout?: string
   allowOther?: boolean
+  /** the FUSE binding: lowlevel (default) or fuse-native */
+  binding?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -58,6 +60,12 @@ function seconds(field: string, value: string | undefined): number | undefined {
   return n
 }
 
+function bindingOf(value: string | undefined): BindingName {
+  if (value === undefined) return DEFAULT_BINDING
+  if (!(BINDINGS as readonly string[]).includes(value)) throw new ConfigError('binding', `'${value}' is not one of ${BINDINGS.join(', ')}`)
+  return value as BindingName
+}
+
 /** open the store; a mount that was just unmounted may hold the embedded store for a moment */
 async function openWaiting(meta: string): Promise<MetaStore> {
   const giveUp = Date.now() + LOCK_WAIT_MS
@@ -73,6 +81,7 @@ async function openWaiting(meta: string): Promise<MetaStore> {
 
 /** serve mounts in this process and returns once unmounted (by a signal or by someone else) */
 export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
+  const binding = bindingOf(opts.binding)
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
@@ -86,7 +95,9 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       await formatStore(store, { name, pools: defaultPools() })
       return Filesystem.open(store, { name })
     })
-    mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
+    mount = await Mount.mount(fs, mnt, {
+      binding, debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther,
+    })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
@@ -138,6 +149,7 @@ export interface Background {
 
 /** background starts `meridian mount` detached and returns once its mount is up */
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
+  bindingOf(opts.binding)
   const mnt = await mountPoint(dir)
   const home = meridianHome()
   mkdirSync(home, { recursive: true })
@@ -151,6 +163,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.debug) args.push('--debug')
   if (opts.attrTimeout !== undefined) args.push('--attr-timeout', opts.attrTimeout)
   if (opts.allowOther) args.push('--allow-other')
+  if (opts.binding !== undefined) args.push('--binding', opts.binding)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -203,6 +216,7 @@ export function mountCommand(): Command {
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
+    .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

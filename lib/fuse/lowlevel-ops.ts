@@ -13,7 +13,7 @@
 import { constants as fsc } from 'node:fs'
 import { constants } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EINTR, EINVAL, EEXIST, ERANGE, toErrno } from '../errors'
+import { EINTR, EINVAL, EEXIST, ENAMETOOLONG, ERANGE, toErrno } from '../errors'
 import type { Filesystem } from '../fs/filesystem'
 import { TO_EOF, type LockType } from '../fs/lock-table'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity } from '../fs/types'
@@ -58,6 +58,7 @@ const DIRENTPLUS_HEAD = 152
 const OWNER_BITS = (1n << 53n) - 1n
 
 const OK = 0
+const NAME_MAX = 255
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
 export function toAttrArray(a: Attr): AttrArray {
@@ -220,6 +221,8 @@ export class LowlevelOps {
   /** the ops, by the name the binding gives them: each answers its request id */
   private readonly ops: Record<string, (id: number, ino: number, ctx: Identity, a: unknown[], pid: number) => Promise<void>> = {
     lookup: async (id, parent, _ctx, [name]) => {
+      // the kernel leaves name lengths to us
+      if (Buffer.byteLength(name as string) > NAME_MAX) throw ENAMETOOLONG(name as string)
       try {
         this.entry(id, await this.fs.lookup(parent, name as string, ROOT))
       } catch (err) {
