@@ -245,10 +245,18 @@ export class Filesystem {
     return toAttr(open && open.size > i.size ? { ...i, size: open.size } : i)
   }
 
-  /** lookup finds name in the directory parent. */
-  async lookup(parent: number, name: string, ctx: Identity = ROOT): Promise<Attr> {
-    const ino = await this.lookupIno(parent, name, ctx)
-    return this.getattr(ino)
+  /** lookup finds name in the directory parent; fresh: from the store, not from the names this mount remembers */
+  async lookup(parent: number, name: string, ctx: Identity = ROOT, fresh = false): Promise<Attr> {
+    for (let attempt = 1; ; attempt++) {
+      if (fresh || attempt > 1) this.forgetName(parent, name)
+      const ino = await this.lookupIno(parent, name, ctx)
+      try {
+        return await this.getattr(ino)
+      } catch (err) {
+        // the inode the name led to vanished (another mount replaced it): read the name again
+        if (attempt >= LOCATE_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
+      }
+    }
   }
 
   private async lookupIno(parent: number, name: string, ctx: Identity): Promise<number> {
@@ -724,8 +732,9 @@ export class Filesystem {
 
   // ---- open files and data ----
 
-  async open(ino: number, flags: number, ctx: Identity): Promise<number> {
-    return this.openAt(ino, flags, ctx, false)
+  /** open opens inode ino; named: the caller reached it by a name, so one without names left is ENOENT */
+  async open(ino: number, flags: number, ctx: Identity, named = false): Promise<number> {
+    return this.openAt(ino, flags, ctx, named)
   }
 
   /**

@@ -58,6 +58,13 @@ const DIRENTPLUS_HEAD = 152
 const OWNER_BITS = (1n << 53n) - 1n
 
 const OK = 0
+const { ENOENT, ESTALE } = constants.errno
+/**
+ * ops on an inode the kernel reached through a cached name: when the inode is gone (another
+ * mount removed or replaced the name) they answer ESTALE, and the kernel looks the name up
+ * afresh and tries once more (as with NFS)
+ */
+const STALE_WHEN_GONE = new Set(['getattr', 'setattr', 'readlink', 'open', 'access', 'getxattr', 'setxattr', 'listxattr', 'removexattr'])
 const NAME_MAX = 255
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
@@ -86,6 +93,8 @@ export class LowlevelOps {
   private readonly waits = new Map<number, AbortController>()
   /** interrupts that arrived before their request */
   private readonly interruptedEarly = new Set<number>()
+  /** inodes answered ESTALE: gone, though a name the kernel (or lib/fs) remembers led to them */
+  private readonly stale = new Set<number>()
   /** `${ino}:${owner}` of POSIX lock owners that took locks: a flush of theirs releases them */
   private readonly lockOwners = new Set<string>()
   private exited?: () => void
@@ -127,7 +136,12 @@ export class LowlevelOps {
       return
     }
     new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid)))
-      .catch((err: unknown) => this.native.replyErr(this.s, id, -errnoOf(err, op, `inode ${ino}`)))
+      .catch((err: unknown) => {
+        const errno = -errnoOf(err, op, `inode ${ino}`)
+        const stale = errno === ENOENT && STALE_WHEN_GONE.has(op)
+        if (stale) this.stale.add(ino)
+        this.native.replyErr(this.s, id, stale ? ESTALE : errno)
+      })
       .catch((err: unknown) => log.error({ op, ino, err }, `fuse ${op}: the reply failed`))
   }
 
@@ -142,8 +156,9 @@ export class LowlevelOps {
 
   private forget(ino: number, n: number): void {
     const left = (this.refs.get(ino) ?? 0) - n
-    if (left > 0) this.refs.set(ino, left)
-    else this.refs.delete(ino)
+    if (left > 0) return void this.refs.set(ino, left)
+    this.refs.delete(ino)
+    this.stale.delete(ino)
   }
 
   private interrupt(id: number): void {
@@ -224,7 +239,10 @@ export class LowlevelOps {
       // the kernel leaves name lengths to us
       if (Buffer.byteLength(name as string) > NAME_MAX) throw ENAMETOOLONG(name as string)
       try {
-        this.entry(id, await this.fs.lookup(parent, name as string, ROOT))
+        let attr = await this.fs.lookup(parent, name as string, ROOT)
+        // lib/fs remembers names too: one that led to an inode found gone must be read afresh
+        if (this.stale.delete(attr.ino)) attr = await this.fs.lookup(parent, name as string, ROOT, true)
+        this.entry(id, attr)
       } catch (err) {
         if (toErrno(err) !== 'ENOENT' || this.config.negativeTimeout <= 0) throw err
         this.native.replyEntry(this.s, id, NO_ENTRY, this.config.negativeTimeout, 0)
@@ -289,7 +307,8 @@ export class LowlevelOps {
       this.native.replyCreate(this.s, id, toAttrArray(attr), this.config.entryTimeout, this.config.attrTimeout, fh)
     },
 
-    open: async (id, ino, ctx, [flags]) => this.native.replyOpen(this.s, id, await this.fs.open(ino, flags as number, ctx)),
+    // the kernel opens what one of its names led to: an inode without names left is a stale name
+    open: async (id, ino, ctx, [flags]) => this.native.replyOpen(this.s, id, await this.fs.open(ino, flags as number, ctx, true)),
 
     read: async (id, _ino, _ctx, [size, off, fh]) =>
       this.native.replyBuf(this.s, id, await this.fs.read(fh as number, off as number, size as number)),
