@@ -25,7 +25,7 @@ const MAX_WRITE = binding === 'fuse-native' ? 128 * 1024 : MiB
 t.test(`mount options (${binding}): default_permissions, and for fuse-native big_writes, use_ino, 1 s caches`, async t => {
   const m = await mountMeridian(t)
   t.equal(m.mount.binding, binding)
-  t.match(m.mount.options, /(-o |,)default_permissions(,|$)/)
+  t.match(m.mount.options, /(^-o ?|,)default_permissions(,|$)/)
   if (binding === 'fuse-native') {
     t.match(m.mount.options, /(^-o|,)big_writes(,|$)/)
     t.match(m.mount.options, /(^-o|,)use_ino(,|$)/)

@@ -25,7 +25,8 @@ export async function serveLowlevel(fs: Filesystem, mnt: string, opts: ServeOpti
   return {
     options: args.join(' '),
     stop: async () => {
-      native.exit(session)
+      // the receive loop ends when the kernel ends the connection; stopping it first instead
+      // would make libfuse unmount by itself, racing this unmount
       await unmountDir(mnt, { lazy: true })
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<boolean>(done => (timer = setTimeout(() => done(true), EXIT_WAIT_MS)))

@@ -18,8 +18,6 @@ export type DirEntryArray = [string, number, AttrArray, boolean]
 export interface Addon {
   /** mount: args as libfuse's argv after the program name; onBatch gets every queued event at once */
   mount(dir: string, args: string[], timeoutMs: number, onBatch: (events: RequestEvent[]) => void): Session
-  /** exit makes the receive loop stop at its next wake-up (unmounting wakes it); idempotent. The session's last event is "exited" */
-  exit(s: Session): void
   /** pending counts requests not answered yet */
   pending(s: Session): number
   replyErr(s: Session, id: number, errno: number): void

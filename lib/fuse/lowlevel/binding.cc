@@ -422,7 +422,7 @@ void run(Session* s) {
   }
   s->stopping.notify_all();
   s->watchdog.join();
-  fuse_session_unmount(s->se);  // closes the device; the mount is gone already, so no umount
+  fuse_session_unmount(s->se);  // closes the device (the mount is gone: libfuse sees so and unmounts nothing)
   fuse_session_destroy(s->se);
   s->se = nullptr;
   napi_call_threadsafe_function(s->tsfn, &exitedMarker, napi_tsfn_blocking);
@@ -802,16 +802,6 @@ napi_value mount(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-// exit(session): the receive loop stops at its next wake-up (unmounting wakes it); idempotent
-napi_value exitSession(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!getArgs(env, info, a)) return nullptr;
-  Session* s = sessionArg(env, a.v[0]);
-  std::lock_guard<std::mutex> lock(s->mu);
-  if (!s->closed) fuse_session_exit(s->se);
-  return nothing(env);
-}
-
 // pending(session) -> how many requests await an answer
 napi_value pendingCount(napi_env env, napi_callback_info info) {
   Args a;
@@ -830,7 +820,6 @@ napi_value pendingCount(napi_env env, napi_callback_info info) {
 napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
       {"mount", nullptr, mount, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"exit", nullptr, exitSession, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"pending", nullptr, pendingCount, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"replyErr", nullptr, replyErr, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"replyEntry", nullptr, replyEntry, nullptr, nullptr, nullptr, napi_default, nullptr},
