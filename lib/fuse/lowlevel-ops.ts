@@ -56,6 +56,13 @@ const LOCK_NB = 4
 const DIRENT_HEAD = 24
 const DIRENTPLUS_HEAD = 152
 const OWNER_BITS = (1n << 53n) - 1n
+/**
+ * at most this many names per readdirplus reply: each costs an inode read, and the kernel asks
+ * for the rest with plain readdir unless lookups in the directory (ls -l) ask for attributes
+ * again (readdirplus_auto); with 1 MiB requests one reply would otherwise read every inode of
+ * the directory for a plain ls
+ */
+const PLUS_BATCH = 64
 
 const OK = 0
 const { ENOENT, ESTALE } = constants.errno
@@ -209,7 +216,7 @@ export class LowlevelOps {
       dir.entries = [{ name: '.', ino: dir.ino, type: fsc.S_IFDIR }, { name: '..', ino: up, type: fsc.S_IFDIR }, ...list]
     }
     const chosen: Array<DirEntry & { at: number }> = []
-    for (let at = off, used = 0; at < dir.entries.length; at++) {
+    for (let at = off, used = 0; at < dir.entries.length && !(plus && chosen.length >= PLUS_BATCH); at++) {
       used += direntSize(dir.entries[at].name, plus)
       if (used > size) break
       chosen.push({ ...dir.entries[at], at })

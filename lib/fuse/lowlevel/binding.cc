@@ -546,13 +546,19 @@ timespec timespecOf(double ms) {
   return t;
 }
 
-/** an attribute array [ino, mode, nlink, uid, gid, size, rdev, atimeMs, mtimeMs, ctimeMs, blksize] as struct stat */
-void statOf(napi_env env, napi_value arr, struct stat* st) {
-  double f[11] = {0};
-  for (uint32_t i = 0; i < 11; i++) {
+/** doubles reads the first n numbers of a JavaScript array into f (0 for what is missing) */
+void doubles(napi_env env, napi_value arr, double* f, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    f[i] = 0;
     napi_value v;
     if (napi_get_element(env, arr, i, &v) == napi_ok) napi_get_value_double(env, v, &f[i]);
   }
+}
+
+/** an attribute array [ino, mode, nlink, uid, gid, size, rdev, atimeMs, mtimeMs, ctimeMs, blksize] as struct stat */
+void statOf(napi_env env, napi_value arr, struct stat* st) {
+  double f[11];
+  doubles(env, arr, f, 11);
   memset(st, 0, sizeof *st);
   st->st_ino = static_cast<ino_t>(f[0]);
   st->st_mode = static_cast<mode_t>(f[1]);
@@ -678,11 +684,8 @@ napi_value replyXattrSize(napi_env env, napi_callback_info info) {
 napi_value replyStatfs(napi_env env, napi_callback_info info) {
   Args a;
   if (!getArgs(env, info, a)) return nullptr;
-  double f[8] = {0};
-  for (uint32_t i = 0; i < 8; i++) {
-    napi_value v;
-    if (napi_get_element(env, a.v[2], i, &v) == napi_ok) napi_get_value_double(env, v, &f[i]);
-  }
+  double f[8];
+  doubles(env, a.v[2], f, 8);
   struct statvfs sv{};
   sv.f_bsize = static_cast<unsigned long>(f[0]);
   sv.f_frsize = static_cast<unsigned long>(f[1]);
