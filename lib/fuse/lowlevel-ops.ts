@@ -24,7 +24,7 @@ import { errnoOf, type OpCounts } from './ops'
 import { toStatfs } from './stat'
 
 /** what one FUSE request may carry (the binding asks the kernel for it: max_write) */
-export const LOWLEVEL_MAX_WRITE = 1024 * 1024
+const LOWLEVEL_MAX_WRITE = 1024 * 1024
 
 export interface LowlevelConfig {
   /** seconds the kernel trusts a name, its attributes, a name's absence */
@@ -85,7 +85,7 @@ const NO_ENTRY: AttrArray = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 interface DirHandle {
   ino: number
   ctx: Identity
-  entries?: Array<{ name: string; ino: number; type: number }>
+  entries?: DirEntry[]
 }
 
 const direntSize = (name: string, plus: boolean) => (plus ? DIRENTPLUS_HEAD : DIRENT_HEAD) + ((Buffer.byteLength(name) + 7) & ~7)
