@@ -26,7 +26,7 @@ t.test('a tiny run reports every workload on every target, and cleans up', async
   const report = JSON.parse(r.out) as BenchReport
   t.equal(report.engine, 'embedded')
   t.match(report.sizes, { bigSize: 8 * 1024 ** 2, smallCount: 20, metaCount: 20, procs: 1, randomSize: 8 * 1024 ** 2, randomOps: 50 })
-  t.same(Object.keys(report.cold).sort(), ['bindfs', 'local', 'meridian'], 'cold reads on every target say what was dropped')
+  t.same(Object.keys(report.cold).sort(), ['bindfs', 'fuse-native', 'local', 'meridian'], 'cold reads on every target say what was dropped')
   const ids = report.rows.map(row => row.id)
   t.same(ids, [
     'big-write', 'big-read',
@@ -36,15 +36,18 @@ t.test('a tiny run reports every workload on every target, and cleans up', async
   ], 'every workload, in order')
   for (const row of report.rows) {
     t.match(row, { label: String, unit: /^(MiB\/s|ops\/s)$/ }, `${row.id}: label and unit`)
-    for (const target of ['meridian', 'local', 'bindfs'] as const) {
+    for (const target of ['meridian', 'fuse-native', 'local', 'bindfs'] as const) {
       t.ok(row.figures[target]! > 0, `${row.id}: a figure for ${target}`)
     }
     t.equal(row.figures.etcd, undefined, `${row.id}: no raw etcd on the embedded engine`)
     t.ok(row.ratios.bindfs! > 0, `${row.id}: Meridian's ratio to bindfs`)
-    t.ok(Object.keys(row.fuseOps ?? {}).length > 0, `${row.id}: the FUSE requests Meridian served`)
+    t.ok(row.ratios['fuse-native/bindfs']! > 0, `${row.id}: Meridian's ratio to bindfs through fuse-native`)
+    for (const target of ['meridian', 'fuse-native'] as const) {
+      t.ok(Object.keys(row.fuseOps?.[target] ?? {}).length > 0, `${row.id}: the FUSE requests ${target} served`)
+    }
   }
   const create = report.rows.find(row => row.id === 'meta-create')!
-  t.ok((create.storeOps?.['txn write'] ?? 0) >= report.sizes.metaCount, 'the store calls Meridian made: a commit per create at least')
+  t.ok((create.storeOps?.meridian?.['txn write'] ?? 0) >= report.sizes.metaCount, 'the store calls Meridian made: a commit per create at least')
   t.same(readdirSync(dir), [], 'the scratch directory is gone')
   t.same(fuseMounts().filter(m => m.dir.startsWith(dir)), [], 'nothing stays mounted')
 })
@@ -54,8 +57,8 @@ t.test('the table for people', async t => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const r = bench(dir, ...TINY)
   t.equal(r.code, 0, `exit code (stderr: ${r.err})`)
-  t.match(r.out, /^workload +unit +meridian +local +bindfs +m\/bindfs$/m)
-  t.match(r.out, /before cold reads: meridian: .*local: .*bindfs: /)
+  t.match(r.out, /^workload +unit +meridian +fuse-native +local +bindfs +m\/bindfs +fn\/bindfs$/m)
+  t.match(r.out, /before cold reads: meridian: .*fuse-native: .*local: .*bindfs: /)
 })
 
 t.test('bad input: one line naming the field, exit 2, nothing made', async t => {

@@ -1,20 +1,26 @@
 // Two FUSE mounts of the same etcd-backed filesystem, both served by this process, each its
 // own session (its own Filesystem, etcd client, caches and kernel mount): what one mount
 // closes the other opens (close-to-open), names appear on the other mount at once, a rename
-// is atomic as seen from the other mount, and locks exclude each other across the sessions.
-// Everything touching the mounts is asynchronous: this process serves them.
+// is atomic as seen from the other mount, and locks exclude each other across the sessions:
+// through the kernel, with real processes holding and waiting, on the low-level binding (the
+// binding of this test process: testBinding; two-mounts-fuse-native.ts runs these through
+// fuse-native). Everything touching the mounts is asynchronous: this process serves them.
 import t from 'tap'
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { constants } from 'node:os'
 import { Filesystem } from '../lib/fs/filesystem'
 import { openStore, type MetaStore } from '../lib/meta'
 import { startEtcd } from '../fixtures/etcd-cluster'
-import { mountExisting, type ExistingMount } from '../fixtures/mount'
+import { mountExisting, testBinding, type ExistingMount } from '../fixtures/mount'
 import { errorCode } from '../fixtures/file-checks'
 
 const NAME = 'shared'
+/** libuv has no name for ESTALE: the error carries the number alone */
+const { ESTALE } = constants.errno
 const O_RDWR = 2
 let A: ExistingMount
 let B: ExistingMount
@@ -85,7 +91,7 @@ t.test('rename replacing a target: B always opens a complete old or new version,
     }
   })()
   const seen: number[] = []
-  const outcomes = { mixed: 0, zeros: 0, ENOENT: 0 }
+  const outcomes = { mixed: 0, zeros: 0, ENOENT: 0, ESTALE: 0 }
   const other: string[] = []
   while (!done) {
     try {
@@ -95,6 +101,10 @@ t.test('rename replacing a target: B always opens a complete old or new version,
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'ENOENT') outcomes.ENOENT++
+      // the low-level binding: the kernel opened through its cached name, found the inode gone,
+      // looked the name up afresh and tried once more, and A had replaced it again meanwhile
+      // (the kernel retries once; docs/fuse.md)
+      else if ((err as NodeJS.ErrnoException).errno === -ESTALE && testBinding() === 'lowlevel') outcomes.ESTALE++
       else other.push(code ?? String(err))
     }
   }
@@ -173,4 +183,105 @@ t.test('locks exclude each other across the two sessions (lib/fs level)', async 
   await B.fs.flock(ino, fhB, 'read', false)
   t.pass('closing A\'s file dropped its flock; B takes one')
   await B.fs.release(fhB)
+})
+
+/** a process started asynchronously, with what it printed so far and its exit */
+interface Proc {
+  child: ChildProcessWithoutNullStreams
+  out: () => string
+  exited: Promise<number | null>
+  /** printed resolves once the process has printed text */
+  printed(text: string): Promise<void>
+}
+
+function start(cmd: string, args: string[]): Proc {
+  const child = spawn(cmd, args)
+  let out = ''
+  const waiters: Array<() => void> = []
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+    for (const w of waiters.splice(0)) w()
+  })
+  const exited = new Promise<number | null>(done => child.on('exit', code => done(code)))
+  const printed = async (text: string) => {
+    while (!out.includes(text)) {
+      const more = new Promise<void>(done => waiters.push(done))
+      if ((await Promise.race([more.then(() => 'more'), exited.then(() => 'exit')])) === 'exit' && !out.includes(text)) {
+        throw new Error(`${cmd} exited without printing ${text}: ${out}`)
+      }
+    }
+  }
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  return { child, out: () => out, exited, printed }
+}
+
+const exitOf = (cmd: string, args: string[]) => start(cmd, args).exited
+
+/** a python3 one-liner holding or probing POSIX locks with lockf / F_GETLK on argv[1] */
+const PY_LOCKS = `
+import errno, fcntl, os, struct, sys
+f = open(sys.argv[1], 'r+')
+what, start, length = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if what == 'hold':
+    fcntl.lockf(f, fcntl.LOCK_EX, length, start)
+    print('held', flush=True)
+    sys.stdin.readline()
+elif what == 'try':
+    try:
+        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB, length, start)
+        print('locked', flush=True)
+    except OSError as e:
+        print(errno.errorcode[e.errno], flush=True)
+elif what == 'getlk':
+    res = fcntl.fcntl(f, fcntl.F_GETLK, struct.pack('hhqqixxxx', fcntl.F_WRLCK, 0, start, length, 0))
+    t, _, s, l, pid = struct.unpack('hhqqixxxx', res)
+    print({fcntl.F_RDLCK: 'read', fcntl.F_WRLCK: 'write', fcntl.F_UNLCK: 'none'}[t], s, l, flush=True)
+elif what == 'wait':
+    fcntl.lockf(f, fcntl.LOCK_EX, length, start)
+    print('got', flush=True)
+`
+
+t.test('flock(1) across the two mounts: real processes hold, are refused, wait, and are interrupted', { skip: testBinding() !== 'lowlevel' && 'fuse-native has no lock operations' }, async t => {
+  await writeFile(join(A.dir, 'flocked'), 'x')
+  const onA = join(A.dir, 'flocked')
+  const onB = join(B.dir, 'flocked')
+  const holder = start('flock', ['-x', onA, '-c', 'echo held; read line || true'])
+  await holder.printed('held')
+  t.equal(await exitOf('flock', ['-n', '-s', onB, 'true']), 1, 'B cannot take a shared lock while A holds an exclusive one')
+  const waiter = start('flock', ['-x', onB, '-c', 'echo got'])
+  const interrupted = start('flock', ['-x', onB, '-c', 'echo never'])
+  await sleep(300)
+  t.equal(waiter.child.exitCode, null, 'a waiter on B is still waiting')
+  interrupted.child.kill('SIGTERM')
+  t.not(await interrupted.exited, 0, 'a waiter killed while it waits leaves (FUSE_INTERRUPT ends the wait)')
+  holder.child.stdin.end()
+  t.equal(await holder.exited, 0)
+  await waiter.printed('got')
+  t.equal(await waiter.exited, 0, 'the waiter gets the lock once A lets go')
+  t.equal(await exitOf('flock', ['-n', '-x', onA, 'true']), 0, 'and nobody holds it afterwards (the interrupted waiter took nothing)')
+  t.notOk(interrupted.out().includes('never'))
+})
+
+t.test('fcntl locks across the two mounts: refused, reported by F_GETLK, ranges, waiting', { skip: testBinding() !== 'lowlevel' && 'fuse-native has no lock operations' }, async t => {
+  await writeFile(join(A.dir, 'ranged'), 'x'.repeat(100))
+  const onA = join(A.dir, 'ranged')
+  const onB = join(B.dir, 'ranged')
+  const py = (file: string, ...args: string[]) => start('python3', ['-c', PY_LOCKS, file, ...args])
+  const holder = py(onA, 'hold', '0', '10')
+  await holder.printed('held')
+  const refused = py(onB, 'try', '5', '10')
+  await refused.exited
+  t.match(refused.out().trim(), /^(EAGAIN|EACCES)$/, 'B cannot lock an overlapping range')
+  const report = py(onB, 'getlk', '0', '10')
+  await report.exited
+  t.equal(report.out().trim(), 'write 0 10', "F_GETLK on B reports A's write lock and its range")
+  const disjoint = py(onB, 'try', '10', '10')
+  await disjoint.exited
+  t.equal(disjoint.out().trim(), 'locked', 'a disjoint range is free')
+  const waiter = py(onB, 'wait', '0', '10')
+  await sleep(300)
+  t.equal(waiter.child.exitCode, null, 'a waiter on B waits')
+  holder.child.stdin.end()
+  await waiter.printed('got')
+  t.equal(await waiter.exited, 0, 'and gets the range once A closes its file (the close releases the locks)')
 })

@@ -1,5 +1,6 @@
-// The Meridian target: a fresh filesystem (a local pool in the scratch directory; metadata in
-// a fresh embedded store there, or in the store given), mounted through FUSE in this process.
+// The Meridian targets: a fresh filesystem (a local pool in the scratch directory; metadata in
+// a fresh embedded store there, or in the store given), mounted through FUSE in this process
+// with one binding: 'meridian' through the low-level binding, 'fuse-native' through fuse-native.
 // The workloads run in worker processes; this process only serves the mount. cool() remounts
 // with a new session of the filesystem, which drops both the kernel's cache of the mount and
 // Meridian's own read cache, then drops the page cache (the pool's blob files).
@@ -9,6 +10,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Filesystem } from '../fs/filesystem'
 import { Mount } from '../fuse/mount'
+import type { BindingName } from '../fuse/served'
 import { fusermount, isMounted } from '../fuse/mounts'
 import type { OpCounts } from '../fuse/ops'
 import { openStore, type MetaStore } from '../meta'
@@ -24,17 +26,18 @@ export interface MeridianTarget extends Target {
   url: string
 }
 
-/** meridianTarget formats and mounts a fresh filesystem on root/meridian; teardown unmounts and removes it */
-export async function meridianTarget(root: string, meta: string | undefined, teardown: Teardown): Promise<MeridianTarget> {
-  const dir = join(root, 'meridian')
-  const url = meta ?? `sqlite://${join(root, 'meta.db')}`
+/** meridianTarget formats and mounts a fresh filesystem on root/<target name>; teardown unmounts and removes it */
+export async function meridianTarget(root: string, meta: string | undefined, teardown: Teardown, binding: BindingName): Promise<MeridianTarget> {
+  const target = binding === 'fuse-native' ? 'fuse-native' : 'meridian'
+  const dir = join(root, target)
+  const url = meta ?? `sqlite://${join(root, `meta-${target}.db`)}`
   const name = `bench-${randomUUID().slice(0, 8)}`
   await mkdir(dir)
   const store = await openStore(url, { deadlineMs: 15_000 })
   teardown.add('close the metadata store', () => store.close())
   // a given store outlives the bench: the filesystem's keys go (its blobs go with the scratch dir)
   if (meta !== undefined) teardown.add('remove the bench filesystem', () => store.txn([], [{ type: 'deletePrefix', prefix: `fs/${name}/` }]))
-  await Filesystem.format(store, { name, pools: { local: { driver: 'local', path: join(root, 'pool') } } })
+  await Filesystem.format(store, { name, pools: { local: { driver: 'local', path: join(root, `pool-${target}`) } } })
 
   let fs: Filesystem | undefined
   let mount: Mount | undefined
@@ -52,14 +55,14 @@ export async function meridianTarget(root: string, meta: string | undefined, tea
   }
   const open = async () => {
     fs = await openFilesystem(countCalls(store, storeCalls), { name })
-    mount = await Mount.mount(fs, dir)
+    mount = await Mount.mount(fs, dir, { binding })
   }
   teardown.mountpoint(dir)
   teardown.add('unmount Meridian', unmount)
   await open()
 
   return {
-    name: 'meridian',
+    name: target,
     spec: { kind: 'posix', dir },
     store,
     url,

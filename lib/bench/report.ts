@@ -1,5 +1,6 @@
 // What a bench run reports: one row per timed step, with each target's figure and Meridian's
-// ratio to bindfs (and to raw etcd for the metadata rows when Meridian runs on etcd).
+// ratio to bindfs through each binding (and to raw etcd for the metadata rows when Meridian
+// runs on etcd).
 import { cpus, release, totalmem } from 'node:os'
 import type { OpCounts } from '../fuse/ops'
 import type { Timing } from './job'
@@ -9,12 +10,12 @@ import type { TargetName } from './targets'
 export interface ReportRow extends Row {
   /** throughput in MiB/s or operations per second; higher is better */
   figures: Partial<Record<TargetName, number>>
-  /** Meridian's figure divided by the other target's: below 1 is slower */
-  ratios: Partial<Record<'bindfs' | 'etcd', number>>
-  /** FUSE requests Meridian served during the step, by op */
-  fuseOps?: OpCounts
-  /** metadata store calls Meridian made during the step, by kind */
-  storeOps?: OpCounts
+  /** Meridian's figure (low-level binding) divided by the other target's: below 1 is slower; 'fuse-native/bindfs' is Meridian through fuse-native over bindfs */
+  ratios: Partial<Record<'bindfs' | 'etcd' | 'fuse-native/bindfs', number>>
+  /** FUSE requests that reached JavaScript during the step, by Meridian target and op */
+  fuseOps?: Partial<Record<TargetName, OpCounts>>
+  /** metadata store calls made during the step, by Meridian target and kind */
+  storeOps?: Partial<Record<TargetName, OpCounts>>
 }
 
 export interface BenchReport {
@@ -50,6 +51,9 @@ export function withRatios(row: ReportRow): ReportRow {
     const o = row.figures[other]
     if (m !== undefined && o !== undefined && o > 0) ratios[other] = m / o
   }
+  const fn = row.figures['fuse-native']
+  const b = row.figures.bindfs
+  if (fn !== undefined && b !== undefined && b > 0) ratios['fuse-native/bindfs'] = fn / b
   return { ...row, ratios }
 }
 

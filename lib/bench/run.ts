@@ -1,5 +1,5 @@
-// meridian bench's orchestration: make a scratch directory, set up the targets (a Meridian
-// mount served by this process, the local disk, bindfs, and raw etcd when Meridian runs on
+// meridian bench's orchestration: make a scratch directory, set up the targets (two Meridian
+// mounts served by this process, one per FUSE binding, the local disk, bindfs, and raw etcd when Meridian runs on
 // etcd), run every step of the plan on each target in worker processes, and collect the
 // figures. This process never touches the mounts itself beyond mounting and unmounting. All
 // that is created is registered with the teardown as it is created, and undone at the end,
@@ -48,8 +48,9 @@ export async function bench(o: BenchOptions): Promise<BenchReport> {
   try {
     const root = await mkdtemp(join(o.dir, 'meridian-bench-'))
     teardown.add('remove the scratch directory', () => removeScratch(root))
-    const meridian = await meridianTarget(root, o.meta, teardown)
-    const targets: Target[] = [meridian, await localTarget(root), await bindfsTarget(root, teardown)]
+    const meridian = await meridianTarget(root, o.meta, teardown, 'lowlevel')
+    const fuseNative = await meridianTarget(root, o.meta, teardown, 'fuse-native')
+    const targets: Target[] = [meridian, fuseNative, await localTarget(root), await bindfsTarget(root, teardown)]
     if (meridian.store.engine === 'etcd') {
       targets.push(etcdTarget(meridian.url, meridian.store, `bench-raw-${randomUUID().slice(0, 8)}`, teardown))
     }
@@ -72,8 +73,8 @@ export async function bench(o: BenchOptions): Promise<BenchReport> {
         const row = step.row && rows.get(step.row.id)
         if (row) {
           row.figures[target.name] = figure(row.unit, timings)
-          if (before) row.fuseOps = countsSince(before, target.counts!())
-          if (storeBefore) row.storeOps = countsSince(storeBefore, target.storeCounts!())
+          if (before) (row.fuseOps ??= {})[target.name] = countsSince(before, target.counts!())
+          if (storeBefore) (row.storeOps ??= {})[target.name] = countsSince(storeBefore, target.storeCounts!())
         }
         progress.next()
       }

@@ -20,13 +20,13 @@ function grid(rows: string[][]): string {
 
 /** renderTable renders a report: a heading, the table, and what the cold reads dropped */
 export function renderTable(r: BenchReport): string {
-  const targets: TargetName[] = ['meridian', 'local', 'bindfs']
+  const targets: TargetName[] = ['meridian', 'fuse-native', 'local', 'bindfs']
   const withEtcd = r.rows.some(row => row.figures.etcd !== undefined)
   if (withEtcd) targets.push('etcd')
-  const head = ['workload', 'unit', ...targets, 'm/bindfs', ...(withEtcd ? ['m/etcd'] : [])]
+  const head = ['workload', 'unit', ...targets, 'm/bindfs', 'fn/bindfs', ...(withEtcd ? ['m/etcd'] : [])]
   const body = r.rows.map(row => [
     row.label, row.unit, ...targets.map(t => num(row.figures[t])),
-    num(row.ratios.bindfs), ...(withEtcd ? [num(row.ratios.etcd)] : []),
+    num(row.ratios.bindfs), num(row.ratios['fuse-native/bindfs']), ...(withEtcd ? [num(row.ratios.etcd)] : []),
   ])
   const { cpus, memoryGiB, kernel } = r.machine
   return [
@@ -37,6 +37,7 @@ export function renderTable(r: BenchReport): string {
     grid([head, ...body]),
     '',
     `before cold reads: ${Object.entries(r.cold).map(([t, what]) => `${t}: ${what}`).join('; ')}`,
-    'm/bindfs, m/etcd: Meridian\'s figure divided by the other\'s (higher is better everywhere; below 1 is slower)',
+    'meridian: through the low-level binding (the default); fuse-native: the same through fuse-native',
+    'm/bindfs, m/etcd: Meridian\'s figure divided by the other\'s; fn/bindfs: fuse-native\'s (higher is better everywhere; below 1 is slower)',
   ].join('\n')
 }

@@ -1,5 +1,6 @@
-// What the workloads run against: the Meridian mount, the local disk, a bindfs mount of the
-// local disk, and (metadata only) raw etcd. Each target says how to reach it from a worker and
+// What the workloads run against: the Meridian mount (through our low-level binding, and
+// through fuse-native), the local disk, a bindfs mount of the local disk, and (metadata only)
+// raw etcd. Each target says how to reach it from a worker and
 // how to drop its caches before a cold read.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -9,7 +10,8 @@ import { coolness, dropCaches } from './caches'
 import type { TargetSpec } from './job'
 import type { Teardown } from './teardown'
 
-export type TargetName = 'meridian' | 'local' | 'bindfs' | 'etcd'
+/** 'meridian' is the mount through the default (low-level) binding, 'fuse-native' the same through fuse-native */
+export type TargetName = 'meridian' | 'fuse-native' | 'local' | 'bindfs' | 'etcd'
 
 export interface Target {
   name: TargetName

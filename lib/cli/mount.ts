@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Command, Option } from 'commander'
 import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
-import { Mount, isMounted, recoverStale, remountDir } from '../fuse'
+import { BINDINGS, DEFAULT_BINDING, Mount, isMounted, recoverStale, remountDir, type BindingName } from '../fuse'
 import { log } from '../log'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
@@ -36,6 +36,8 @@ export interface MountCliOptions {
   spreadDirectories?: boolean
   /** mount(8)-style options: ro, suid, dev, noatime, relatime, strictatime, remount (mount-options.ts) */
   options?: string
+  /** the FUSE binding: lowlevel (default) or fuse-native */
+  binding?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -85,6 +87,12 @@ function seconds(field: string, value: string | undefined): number | undefined {
   return n
 }
 
+function bindingOf(value: string | undefined): BindingName {
+  if (value === undefined) return DEFAULT_BINDING
+  if (!(BINDINGS as readonly string[]).includes(value)) throw new ConfigError('binding', `'${value}' is not one of ${BINDINGS.join(', ')}`)
+  return value as BindingName
+}
+
 /** open the store; a mount that was just unmounted may hold the embedded store for a moment */
 async function openWaiting(meta: string): Promise<MetaStore> {
   const giveUp = Date.now() + LOCK_WAIT_MS
@@ -112,6 +120,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   const reads = readMode(opts.reads)
+  const binding = bindingOf(opts.binding)
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
@@ -129,6 +138,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
     })
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
+      binding,
       debug: opts.debug,
       attrTimeout: seconds('attr-timeout', opts.attrTimeout),
       allowOther: opts.allowOther || parsed.mount.allowOther,
@@ -187,6 +197,7 @@ export interface Background {
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
   readMode(opts.reads)
   nearestMembers(opts.nearest)
+  bindingOf(opts.binding)
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
   const mnt = await mountPoint(dir)
@@ -206,6 +217,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   for (const n of opts.nearest ?? []) args.push('--nearest', n)
   if (opts.spreadDirectories) args.push('--spread-directories')
   if (opts.options !== undefined) args.push('-o', opts.options)
+  if (opts.binding !== undefined) args.push('--binding', opts.binding)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -262,6 +274,7 @@ export function mountCommand(): Command {
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
     .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
+    .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

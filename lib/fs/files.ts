@@ -52,8 +52,9 @@ export class Files {
     }
   }
 
-  async open(ino: number, flags: number, who: Identity): Promise<number> {
-    return this.openAt(ino, flags, who, false)
+  /** open opens inode ino; named: the caller reached it by a name, so one without names left is ENOENT */
+  async open(ino: number, flags: number, who: Identity, named = false): Promise<number> {
+    return this.openAt(ino, flags, who, named)
   }
 
   /**

@@ -30,7 +30,7 @@ import { Locks, type LockRequest } from './locks'
 import { NameCache } from './name-cache'
 import { Namespace } from './namespace'
 import { Partitions } from './partitions'
-import { PathWalk } from './path-walk'
+import { LOCATE_ATTEMPTS, PathWalk } from './path-walk'
 import { Keys, type PartitionRecord, type Settings } from './schema'
 import type { Session } from './session'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity, type StatFs } from './types'
@@ -139,9 +139,18 @@ export class Filesystem {
 
   // ---- names ----
 
-  /** lookup finds name in the directory parent. */
-  async lookup(parent: number, name: string, who: Identity = ROOT): Promise<Attr> {
-    return this.getattr(await this.walk.lookupIno(parent, name, who))
+  /** lookup finds name in the directory parent; fresh: from the store, not from the names this mount remembers */
+  async lookup(parent: number, name: string, who: Identity = ROOT, fresh = false): Promise<Attr> {
+    for (let attempt = 1; ; attempt++) {
+      if (fresh || attempt > 1) this.ctx.names.forget(parent, name)
+      const ino = await this.walk.lookupIno(parent, name, who)
+      try {
+        return await this.getattr(ino)
+      } catch (err) {
+        // the inode the name led to vanished (another mount replaced it): read the name again
+        if (attempt >= LOCATE_ATTEMPTS || (err as { code?: string }).code !== 'ENOENT') throw err
+      }
+    }
   }
 
   /** resolve walks an absolute path (no final symlink followed). */
@@ -152,6 +161,11 @@ export class Filesystem {
   /** resolveParent walks to the directory that holds the last component of path. */
   resolveParent(path: string, who: Identity = ROOT): Promise<{ parent: number; name: string }> {
     return this.walk.resolveParent(path, who)
+  }
+
+  /** parent names the directory that holds directory ino ('..'; the root is its own parent) */
+  parent(ino: number): Promise<number> {
+    return this.walk.parentOf(ino)
   }
 
   /**
@@ -260,8 +274,9 @@ export class Filesystem {
     return this.files.create(parent, name, mode, flags, who)
   }
 
-  open(ino: number, flags: number, who: Identity): Promise<number> {
-    return this.files.open(ino, flags, who)
+  /** open opens inode ino; named: the caller reached it by a name, so one without names left is ENOENT */
+  open(ino: number, flags: number, who: Identity, named = false): Promise<number> {
+    return this.files.open(ino, flags, who, named)
   }
 
   /** openPath opens what path names now, walking again if its inode loses that name meanwhile */

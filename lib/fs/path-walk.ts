@@ -102,7 +102,8 @@ export class PathWalk {
     return ino
   }
 
-  private async parentOf(ino: number): Promise<number> {
+  /** parentOf is the directory that holds directory ino ('..'; the root is its own parent) */
+  async parentOf(ino: number): Promise<number> {
     return (await this.ctx.groups.of(ino)).transact('lookup ..', async tx => (await this.records.dir(tx, ino)).parent ?? ROOT_INO)
   }
 }

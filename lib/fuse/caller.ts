@@ -13,7 +13,8 @@ interface CallerBinding {
 
 const groupsOf = new LRUCache<number, number[]>({ max: 1024, ttl: 1000 })
 
-function groups(pid: number): number[] {
+/** groups are the supplementary groups of process pid, from /proc (cached for a second) */
+export function groups(pid: number): number[] {
   let g = groupsOf.get(pid)
   if (g === undefined) {
     try {

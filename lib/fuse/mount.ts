@@ -6,16 +6,25 @@ import type { AtimeMode } from '../fs/atime'
 import type { Filesystem } from '../fs/filesystem'
 import { log } from '../log'
 import { fuseMounts, isMounted, recoverStale } from './mounts'
-import { caller, MeridianFuse } from './native'
-import { fuseOps, type OpCounts } from './ops'
+import type { OpCounts } from './ops'
+import { DEFAULT_BINDING, type BindingName, type Served } from './served'
+import { serveFuseNative } from './serve-fuse-native'
+import { serveLowlevel } from './serve-lowlevel'
 
 export interface MountOptions {
+  /** which FUSE binding serves the mount: 'lowlevel' (default) or 'fuse-native' */
+  binding?: BindingName
   /** libfuse's debug output on stderr */
   debug?: boolean
   /** seconds the kernel caches attributes (default 1: close-to-open between mounts) */
   attrTimeout?: number
   /** seconds the kernel caches a looked-up name (default 1) */
   entryTimeout?: number
+  /**
+   * seconds the kernel caches a name's absence (low-level binding; default 0, so that a name
+   * another mount creates is found at once)
+   */
+  negativeTimeout?: number
   /** false mounts without big_writes (4 KiB write requests); only for measuring */
   bigWrites?: boolean
   /** let other users in (allow_other); what they create still belongs to the mounting user */
@@ -56,7 +65,7 @@ function kernelOptions(opts: MountOptions): string[] {
   return flags
 }
 /**
- * An op still unanswered after this long is answered ETIMEDOUT by fuse-native. It is above the
+ * An op still unanswered after this long is answered ETIMEDOUT (by the binding). It is above the
  * metadata store's own retry deadline (15 s), so that the store's error normally arrives first.
  */
 export const OP_TIMEOUT_MS = 60_000
@@ -69,8 +78,10 @@ export class Mount {
     readonly fs: Filesystem,
     /** the absolute mountpoint */
     readonly dir: string,
-    private readonly fuse: MeridianFuse,
-    /** calls per op since the mount, e.g. counts.write */
+    private readonly served: Served,
+    /** the binding serving it */
+    readonly binding: BindingName,
+    /** requests per op that reached JavaScript since the mount, e.g. counts.write */
     readonly counts: OpCounts,
     private readonly opts: MountOptions,
   ) {}
@@ -111,23 +122,24 @@ export class Mount {
     fs.trustAttributes(attrTimeout * 1000)
     fs.updateAtime(atimeMode(opts, opts.readOnly ?? false))
     const counts: OpCounts = {}
-    const fuse = new MeridianFuse(mnt, fuseOps(fs, caller, counts), {
+    const binding = opts.binding ?? DEFAULT_BINDING
+    const serve = binding === 'fuse-native' ? serveFuseNative : serveLowlevel
+    const served = await serve(fs, mnt, {
       debug: opts.debug,
       defaultPermissions: !opts.acl,
       allowOther: opts.allowOther,
-      fsname: `meridian:${fs.name}`,
-      subtype: 'meridian',
       attrTimeout,
       entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
+      negativeTimeout: opts.negativeTimeout ?? 0,
       bigWrites: opts.bigWrites,
       kernelOptions: kernelOptions(opts),
-      timeout: OP_TIMEOUT_MS,
-    })
-    await new Promise<void>((ok, fail) => fuse.mount(err => (err ? fail(err) : ok()))).catch((err: Error) => {
+      timeoutMs: OP_TIMEOUT_MS,
+      counts,
+    }).catch((err: Error) => {
       throw new Error(`cannot mount ${mnt}: ${err.message}`, { cause: err })
     })
-    log.info({ dir: mnt, fs: fs.name, options: fuse.mountOptions() }, 'mounted')
-    return new Mount(fs, mnt, fuse, counts, opts)
+    log.info({ dir: mnt, fs: fs.name, binding, options: served.options }, 'mounted')
+    return new Mount(fs, mnt, served, binding, counts, opts)
   }
 
   /** mounted tells whether the kernel still has this mount */
@@ -148,7 +160,7 @@ export class Mount {
 
   /** the -o options libfuse was given */
   get options(): string {
-    return this.fuse.mountOptions()
+    return this.served.options
   }
 
   /**
@@ -165,7 +177,7 @@ export class Mount {
 
   private async stop(): Promise<void> {
     Mount.mounts.delete(this.dir)
-    await new Promise<void>((ok, fail) => this.fuse.unmount(err => (err ? fail(err) : ok())))
+    await this.served.stop()
     log.info({ dir: this.dir, fs: this.fs.name }, 'unmounted')
   }
 }

@@ -1,0 +1,77 @@
+// What only the low-level binding does, through a real kernel mount: a request JavaScript never
+// answers is answered by the binding's watchdog (ETIMEDOUT) and logged, the mount stays usable;
+// inode numbers above 32 bits reach st_ino whole; many requests are in flight at once.
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { ENOENT } from '../lib/errors'
+import type { Filesystem } from '../lib/fs/filesystem'
+import type { Attr } from '../lib/fs/types'
+import { isMounted } from '../lib/fuse'
+import { fusermount } from '../lib/fuse/mounts'
+import { serveLowlevel } from '../lib/fuse/serve-lowlevel'
+import { mountMeridian } from '../fixtures/mount'
+import { errorCode } from '../fixtures/file-checks'
+
+const run = promisify(execFile)
+const BIG_INO = 2 ** 40 + 3
+
+const attr = (ino: number, mode: number): Attr => ({
+  ino, mode, nlink: 1, uid: 0, gid: 0, size: 0, rdev: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0,
+  atime: { sec: 0, nsec: 0 }, mtime: { sec: 0, nsec: 0 }, ctime: { sec: 0, nsec: 0 },
+})
+
+t.test('a request never answered is answered ETIMEDOUT; an inode number above 2^32 reaches st_ino whole', async t => {
+  const root = await mkdtemp(join(tmpdir(), 'meridian-ll-'))
+  const dir = join(root, 'mnt')
+  await mkdir(dir)
+  // only what these requests need: a root, a file with a 41-bit inode number, a name that hangs
+  const fake = {
+    name: 'fake',
+    getattr: async (ino: number) => (ino === 1 ? attr(1, 0o40755) : attr(ino, 0o100644)),
+    lookup: (_parent: number, name: string) => {
+      if (name === 'big') return Promise.resolve(attr(BIG_INO, 0o100644))
+      if (name === 'hang') return new Promise<Attr>(() => undefined)
+      return Promise.reject(ENOENT(name))
+    },
+  } as unknown as Filesystem
+  const served = await serveLowlevel(fake, dir, {
+    attrTimeout: 0, entryTimeout: 0, negativeTimeout: 0, timeoutMs: 1000, counts: {}, defaultPermissions: true, kernelOptions: [],
+  })
+  t.teardown(async () => {
+    await served.stop().catch(() => undefined)
+    if (isMounted(dir)) await fusermount(['-uz', dir]).catch(() => undefined)
+    await rm(root, { recursive: true, force: true })
+  })
+  const st = await stat(join(dir, 'big'), { bigint: true })
+  t.equal(st.ino, BigInt(BIG_INO), 'st_ino is the 41-bit inode number')
+  t.equal(await errorCode(stat(join(dir, 'hang'))), 'ETIMEDOUT', 'the watchdog answered the lookup JavaScript never answered')
+  t.equal(await errorCode(stat(join(dir, 'nothing'))), 'ENOENT', 'and the mount still answers')
+  await served.stop()
+  t.notOk(isMounted(dir), 'stopped: unmounted')
+})
+
+t.test('many requests in flight at once', async t => {
+  const m = await mountMeridian(t, { mount: { attrTimeout: 0, entryTimeout: 0 } })
+  const names = Array.from({ length: 8 }, (_, i) => `f${i}`)
+  for (const n of names) await writeFile(join(m.dir, n), n)
+  const getattr = m.fs.getattr.bind(m.fs)
+  let inFlight = 0
+  let most = 0
+  m.fs.getattr = async (ino: number) => {
+    most = Math.max(most, ++inFlight)
+    try {
+      await sleep(100) // hold each request, so that the others arrive meanwhile
+      return await getattr(ino)
+    } finally {
+      inFlight--
+    }
+  }
+  await run('sh', ['-c', names.map(n => `stat ${join(m.dir, n)} >/dev/null &`).join(' ') + ' wait'])
+  m.fs.getattr = getattr
+  t.ok(most > 1, `${most} getattr calls were running at once`)
+})
