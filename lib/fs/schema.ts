@@ -12,6 +12,8 @@
 //   fs/<name>/gone/<ino>               an inode with no names left, kept while someone has it open
 //   fs/<name>/l/<ino>                  JSON Lock[]: flock and POSIX locks on the inode; a lock
 //                                      whose session key is gone (lease expired) no longer counts
+//   fs/<name>/placement/...            pools, policies, their epoch, the replication queue:
+//                                      laid out in lib/placement/keys.ts
 //
 // Symlink targets live in the inode record (they are short and read with the inode).
 // Blob reference counts are not kept: GC marks blobs from the chunk keys and sweeps the
