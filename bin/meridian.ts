@@ -5,6 +5,17 @@ import { benchCommand } from '../lib/cli/bench'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
 import { mountCommand } from '../lib/cli/mount'
+import { policyApplyCommand } from '../lib/cli/policy-apply'
+import { policyExportCommand } from '../lib/cli/policy-export'
+import { policyGetCommand } from '../lib/cli/policy-get'
+import { policyLsCommand } from '../lib/cli/policy-ls'
+import { policyRmCommand } from '../lib/cli/policy-rm'
+import { policySetCommand } from '../lib/cli/policy-set'
+import { poolAddCommand } from '../lib/cli/pool-add'
+import { poolDrainCommand } from '../lib/cli/pool-drain'
+import { poolLsCommand } from '../lib/cli/pool-ls'
+import { poolRmCommand } from '../lib/cli/pool-rm'
+import { poolTestCommand } from '../lib/cli/pool-test'
 import { run } from '../lib/cli/run'
 import { statusCommand } from '../lib/cli/status'
 import { umountCommand } from '../lib/cli/umount'
@@ -22,5 +33,11 @@ program.addCommand(mountCommand())
 program.addCommand(umountCommand())
 program.addCommand(fsckCommand())
 program.addCommand(benchCommand())
+program.addCommand(new Command('pool').description('the storage pools: add, ls, rm, drain, test')
+  .addCommand(poolAddCommand()).addCommand(poolLsCommand()).addCommand(poolRmCommand())
+  .addCommand(poolDrainCommand()).addCommand(poolTestCommand()))
+program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
+  .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
+  .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
 
 run(program)

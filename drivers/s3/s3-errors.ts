@@ -25,6 +25,7 @@ export function toFsError(err: unknown, where: string): FsError {
   const status = statusOf(err)
   const name = e.name ?? 'Error'
   if (isNotFound(err)) return ENOENT(`${where}: not found`)
+  if (name === 'CredentialsProviderError') return EACCES(`${where}: no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the pool's profile in ~/.aws/credentials`)
   if (status === 403) return EACCES(`${where}: access denied (${name}, HTTP 403): check the credentials and the bucket policy`)
   if (status !== undefined) return EIO(`${where}: ${name} (HTTP ${status})`)
   // no answer: a network failure (its code, e.g. ECONNREFUSED) or a timeout

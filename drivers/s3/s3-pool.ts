@@ -12,6 +12,10 @@ import { isNotFound, statusOf, toFsError } from './s3-errors'
 
 const GiB = 1024 ** 3
 
+// Meridian supports Node 20; the SDK's warning that its future releases will not would be a
+// second line on every command's stderr
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 export class S3Pool implements PoolDriver {
   readonly driver = 's3'
   readonly capabilities: DriverCapabilities = { maxBlobBytes: 5 * GiB, rangeReads: true }
