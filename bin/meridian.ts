@@ -15,7 +15,9 @@ import { poolAddCommand } from '../lib/cli/pool-add'
 import { poolDrainCommand } from '../lib/cli/pool-drain'
 import { poolLsCommand } from '../lib/cli/pool-ls'
 import { poolRmCommand } from '../lib/cli/pool-rm'
+import { poolScanCommand } from '../lib/cli/pool-scan'
 import { poolTestCommand } from '../lib/cli/pool-test'
+import { replicateCommand } from '../lib/cli/replicate'
 import { run } from '../lib/cli/run'
 import { statusCommand } from '../lib/cli/status'
 import { umountCommand } from '../lib/cli/umount'
@@ -33,9 +35,10 @@ program.addCommand(mountCommand())
 program.addCommand(umountCommand())
 program.addCommand(fsckCommand())
 program.addCommand(benchCommand())
-program.addCommand(new Command('pool').description('the storage pools: add, ls, rm, drain, test')
+program.addCommand(new Command('pool').description('the storage pools: add, ls, rm, drain, test, scan')
   .addCommand(poolAddCommand()).addCommand(poolLsCommand()).addCommand(poolRmCommand())
-  .addCommand(poolDrainCommand()).addCommand(poolTestCommand()))
+  .addCommand(poolDrainCommand()).addCommand(poolTestCommand()).addCommand(poolScanCommand()))
+program.addCommand(replicateCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))

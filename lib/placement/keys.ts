@@ -6,6 +6,8 @@
 //   fs/<name>/placement/policy/<path>    JSON Policy for a path prefix ('/' for the root)
 //   fs/<name>/placement/queue/<blob id>  JSON QueueEntry: a blob whose copies may differ from
 //                                        its targets, for the replicator (lib/replicator)
+//   fs/<name>/placement/bloom/<pool>     JSON FilterRef: the version of the pool's bloom filter
+//                                        and the id of the blob in that pool that holds it
 //
 // Before the first change the epoch key is absent: the pool map is then format's pools from
 // the Settings, and the root policy the copies format asked for (epoch 0).
@@ -22,4 +24,5 @@ export class PlacementKeys {
   policy(path: string): string { return this.policies() + path }
   queue(): string { return this.prefix + 'queue/' }
   queued(id: string): string { return this.queue() + id }
+  bloom(pool: string): string { return this.prefix + 'bloom/' + pool }
 }

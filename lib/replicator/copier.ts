@@ -1,0 +1,42 @@
+// Copying one blob between pools, trusting nothing: the source copy is hashed before it is
+// sent (a corrupt one is skipped and reported), and the destination's copy is read back and
+// hashed after it is made durable. Only then does the copy count.
+import type { PoolDriver } from '../../drivers/driver'
+import { holds } from '../data/blob-id'
+import { EIO } from '../errors'
+
+export interface Source {
+  name: string
+  driver: PoolDriver
+}
+
+/** readGood returns the first source copy whose bytes match id (null when none does), and the sources found corrupt or missing */
+export async function readGood(id: string, sources: Source[]): Promise<{ data: Buffer | null; bad: string[] }> {
+  const bad: string[] = []
+  for (const s of sources) {
+    try {
+      const data = await s.driver.get(id)
+      if (await holds(id, data)) return { data, bad }
+    } catch {
+      // unreachable or missing: try the next copy
+    }
+    bad.push(s.name)
+  }
+  return { data: null, bad }
+}
+
+/** verified tells whether the pool's copy of id is there and matches its hash */
+export async function verified(id: string, driver: PoolDriver): Promise<boolean> {
+  try {
+    return await holds(id, await driver.get(id))
+  } catch {
+    return false
+  }
+}
+
+/** copyTo puts data in the pool, makes it durable and checks the copy the pool now holds */
+export async function copyTo(id: string, data: Buffer, dest: Source): Promise<void> {
+  await dest.driver.put(id, data)
+  await dest.driver.sync()
+  if (!(await verified(id, dest.driver))) throw EIO(`blob ${id}: the copy in pool ${dest.name} does not match its hash`)
+}

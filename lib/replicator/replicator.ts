@@ -1,0 +1,170 @@
+// The replicator: makes every blob's copies match its targets (lib/placement) and reports
+// what is left. One pass:
+//   1. read the placement config, and which blobs the namespace references from which paths;
+//   2. reconcile: for each referenced blob, the targets of its paths' policies against where
+//      copies are (a pool's bloom filter answers "surely absent"; otherwise the pool is asked),
+//      and queue every blob that differs in the durable queue, before touching any pool;
+//   3. drain the queue: copy missing copies (verified at the source and at the destination),
+//      then, only once every target holds a verified copy, delete the surplus copies (pools
+//      no longer targeted, draining pools); an entry leaves the queue only when its blob is
+//      done, so a crash at any point resumes from the queue;
+//   4. add what it copied to the pools' bloom filters (a new version of each changed one).
+// Copies are throttled to the bandwidth limit. One replicator per filesystem at a time:
+// several would do the same work (correct, since every step is idempotent, but wasted).
+import type { PoolDriver } from '../../drivers/driver'
+import type { BloomFilter } from 'bloom-filters'
+import { EIO } from '../errors'
+import type { MetaStore } from '../meta/store'
+import { targets } from '../placement/placement'
+import { PlacementStore, type PlacementConfig } from '../placement/placement-config'
+import { ruleFor } from '../placement/policy'
+import { referencedBlobs, type BlobRef } from './blob-refs'
+import { copyTo, readGood, verified, type Source } from './copier'
+import { PoolFilters } from './pool-filter'
+import { ReplicationQueue, type Queued } from './queue'
+import { Throttle } from './throttle'
+
+export interface ReplicatorOptions {
+  /** bytes per second copied at most; 0 or absent: unlimited */
+  bandwidth?: number
+  /** a queued blob that no file references is dropped after this long (it may be a write whose metadata has not committed yet) */
+  graceMs?: number
+  /** told after each queued blob is handled */
+  onProgress?(done: number, total: number): void
+  log?(msg: string, ctx: object): void
+}
+
+export interface PassReport {
+  epoch: number
+  referenced: number
+  /** blobs reconcile found differing from their targets */
+  queued: number
+  copies: number
+  copiedBytes: number
+  deletes: number
+  /** blobs left in the queue (a pool unreachable, no good copy, or not referenced yet) */
+  backlog: { blobs: number; bytes: number }
+  /** pool -> copies found missing or corrupt there */
+  badCopies: Record<string, number>
+  ms: number
+}
+
+const DEFAULT_GRACE_MS = 10 * 60_000
+
+export class Replicator {
+  private readonly placement: PlacementStore
+  private readonly queue: ReplicationQueue
+  private readonly filters: PoolFilters
+
+  /** drivers: the open pools by name (a pool of the map missing here is treated as unreachable) */
+  constructor(private readonly store: MetaStore, private readonly fsName: string, private readonly drivers: Map<string, PoolDriver>, private readonly opts: ReplicatorOptions = {}) {
+    this.placement = new PlacementStore(store, fsName)
+    this.queue = new ReplicationQueue(store, fsName)
+    this.filters = new PoolFilters(store, fsName)
+  }
+
+  async pass(): Promise<PassReport> {
+    const started = Date.now()
+    const config = await this.placement.load()
+    const refs = await referencedBlobs(this.store, this.fsName)
+    const blooms = new Map<string, BloomFilter | null>()
+    for (const [name, driver] of this.drivers) blooms.set(name, await this.filters.load(name, driver))
+    const report: PassReport = { epoch: config.epoch, referenced: refs.size, queued: 0, copies: 0, copiedBytes: 0, deletes: 0, backlog: { blobs: 0, bytes: 0 }, badCopies: {}, ms: 0 }
+
+    const differing: Array<{ id: string; bytes: number }> = []
+    for (const [id, ref] of refs) {
+      const want = this.targetsOf(id, ref, config)
+      const have = await this.holders(id, config, blooms)
+      if (want.some(p => !have.includes(p)) || have.some(p => !want.includes(p))) differing.push({ id, bytes: ref.bytes })
+    }
+    await this.queue.add(differing)
+    report.queued = differing.length
+
+    const throttle = new Throttle(this.opts.bandwidth ?? 0)
+    const gained = new Map<string, string[]>()
+    const entries = await this.queue.list()
+    let done = 0
+    for (const entry of entries) {
+      await this.handle(entry, refs.get(entry.id), config, blooms, throttle, report, gained)
+      this.opts.onProgress?.(++done, entries.length)
+    }
+    for (const [pool, ids] of gained) {
+      // a filter that lost this race is rebuilt by the scan that won it
+      await this.filters.add(pool, this.drivers.get(pool)!, ids).catch(err => this.opts.log?.('filter update failed', { pool, err }))
+    }
+    report.backlog = await this.queue.backlog()
+    report.ms = Date.now() - started
+    return report
+  }
+
+  /** backlog is what the queue holds now */
+  backlog(): Promise<{ blobs: number; bytes: number }> {
+    return this.queue.backlog()
+  }
+
+  /** targetsOf is the union of the targets of every path's policy, the first path's first */
+  private targetsOf(id: string, ref: BlobRef, config: PlacementConfig): string[] {
+    const all = new Set<string>()
+    for (const path of ref.paths) for (const t of targets(id, ruleFor(path, config.rules)!.policy, config.pools)) all.add(t)
+    return [...all]
+  }
+
+  /** holders are the pools that hold a copy (as far as they answer; a pool that does not is left out) */
+  private async holders(id: string, config: PlacementConfig, blooms: Map<string, BloomFilter | null>): Promise<string[]> {
+    const out: string[] = []
+    for (const pool of config.pools) {
+      const driver = this.drivers.get(pool.name)
+      if (!driver) continue
+      const bloom = blooms.get(pool.name)
+      if (bloom && !bloom.has(id)) continue
+      if (await driver.has(id).catch(() => false)) out.push(pool.name)
+    }
+    return out
+  }
+
+  private async handle(entry: Queued, ref: BlobRef | undefined, config: PlacementConfig, blooms: Map<string, BloomFilter | null>,
+    throttle: Throttle, report: PassReport, gained: Map<string, string[]>): Promise<void> {
+    const log = this.opts.log ?? (() => {})
+    if (!ref) {
+      if (Date.now() - entry.queuedMs > (this.opts.graceMs ?? DEFAULT_GRACE_MS)) await this.queue.done(entry)
+      return
+    }
+    const want = this.targetsOf(entry.id, ref, config)
+    if (want.some(p => !this.drivers.has(p))) {
+      log('target pool unreachable', { id: entry.id, want })
+      return
+    }
+    const have = await this.holders(entry.id, config, blooms)
+    const source = (names: string[]): Source[] => names.flatMap(n => (this.drivers.has(n) ? [{ name: n, driver: this.drivers.get(n)! }] : []))
+    try {
+      const missing = want.filter(p => !have.includes(p))
+      if (missing.length > 0) {
+        const { data, bad } = await readGood(entry.id, source(have))
+        for (const b of bad) report.badCopies[b] = (report.badCopies[b] ?? 0) + 1
+        if (!data) throw EIO(`blob ${entry.id}: no good copy in ${have.join(', ') || 'any pool'}`)
+        for (const dest of source(missing)) {
+          await throttle.take(data.length)
+          await copyTo(entry.id, data, dest)
+          report.copies++
+          report.copiedBytes += data.length
+          gained.set(dest.name, [...(gained.get(dest.name) ?? []), entry.id])
+        }
+      }
+      const surplus = have.filter(p => !want.includes(p))
+      if (surplus.length > 0) {
+        // every target must hold a good copy before any other copy goes
+        for (const t of source(want)) {
+          if (!(await verified(entry.id, t.driver))) throw new Error(`the copy in target ${t.name} does not verify`)
+        }
+        for (const s of source(surplus)) {
+          await s.driver.delete(entry.id)
+          report.deletes++
+        }
+      }
+      await this.queue.done(entry)
+    } catch (err) {
+      log('replication failed, left queued', { id: entry.id, err: (err as Error).message })
+    }
+  }
+
+}
