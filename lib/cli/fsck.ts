@@ -5,6 +5,7 @@ import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
 import { fsck, readSettings, type FsckReport } from '../fsck/check'
 import { defaultMetaUrl, openStore } from '../meta'
+import { PlacementStore } from '../placement/placement-config'
 import { DEFAULT_NAME } from './format'
 import { print } from './run'
 
@@ -26,8 +27,9 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
   const store = await openStore(meta, { deadlineMs: 5_000 })
   const pools: PoolDriver[] = []
   try {
-    const settings = await readSettings(store, name)
-    for (const config of Object.values(settings.pools)) pools.push(await openPool(config))
+    await readSettings(store, name)
+    // every pool of the pool map: a blob may be in any of them
+    for (const p of (await new PlacementStore(store, name).load()).pools) pools.push(await openPool(p.config))
     return { meta, name, ...(await fsck(store, name, { pools })) }
   } finally {
     for (const p of pools) await p.close()

@@ -13,6 +13,7 @@ import { Filesystem } from '../fs/filesystem'
 import { Mount, isMounted, recoverStale } from '../fuse'
 import { log } from '../log'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
+import { openPlacedPools } from '../placement/placed-pools'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
 import { print } from './run'
 
@@ -80,11 +81,13 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   try {
-    fs = await Filesystem.open(store, { name }).catch(async (err: unknown) => {
+    // blocks go where the placement policies say, through every pool of the pool map
+    const openPools = (s: MetaStore) => openPlacedPools(s, name)
+    fs = await Filesystem.open(store, { name, openPools }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return Filesystem.open(store, { name })
+      return Filesystem.open(store, { name, openPools })
     })
     mount = await Mount.mount(fs, mnt, { debug: opts.debug, attrTimeout: seconds('attr-timeout', opts.attrTimeout), allowOther: opts.allowOther })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)

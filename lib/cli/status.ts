@@ -3,7 +3,7 @@
 import { Command } from 'commander'
 import { Filesystem } from '../fs/filesystem'
 import { defaultMetaUrl, openStore } from '../meta'
-import { ReplicationQueue } from '../replicator/queue'
+import { ReplicationQueue } from '../placement/replication-queue'
 import { DEFAULT_NAME } from './format'
 import { print } from './run'
 

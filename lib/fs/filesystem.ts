@@ -6,7 +6,7 @@ import { constants } from 'node:fs'
 import { LRUCache } from 'lru-cache'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
-import { BlobStore } from '../data/blob-store'
+import { BlobStore, type Placement, type Pool } from '../data/blob-store'
 import { CHUNK_SIZE } from '../data/extent'
 import { ReadCache } from '../data/read-cache'
 import { ConfigError, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM } from '../errors'
@@ -57,6 +57,20 @@ export interface OpenOptions {
   /** how long a looked-up name is trusted before the store is asked again */
   entryTtlMs?: number
   readCacheBytes?: number
+  /** opens the pools and the placement the mount writes through (default: the pools of the Settings, no placement) */
+  openPools?: (store: MetaStore) => Promise<{ pools: Pool[]; placement?: Placement }>
+}
+
+/** openSettingsPools opens the pools format wrote into the Settings, all or none */
+async function openSettingsPools(settings: Settings): Promise<{ pools: Pool[]; placement?: Placement }> {
+  const pools: Pool[] = []
+  try {
+    for (const [name, config] of Object.entries(settings.pools)) pools.push({ name, driver: await openPool(config) })
+  } catch (err) {
+    for (const p of pools) await p.driver.close()
+    throw err
+  }
+  return { pools }
 }
 
 /** A name this mount looked up or made: the inode it names, and the entry record as a lookup read it */
@@ -147,17 +161,9 @@ export class Filesystem {
     const { kv } = await store.get(keys.setting())
     if (!kv) throw new ConfigError('name', `no filesystem '${name}' in this metadata store: run meridian format first`)
     const settings = JSON.parse(kv.value.toString()) as Settings
-    const pools: PoolDriver[] = []
-    try {
-      for (const config of Object.values(settings.pools)) pools.push(await openPool(config))
-    } catch (err) {
-      for (const p of pools) await p.close()
-      throw err
-    }
-    const blobs = new BlobStore(
-      Object.keys(settings.pools).map((n, i) => ({ name: n, driver: pools[i] })),
-      { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }) },
-    )
+    const { pools: named, placement } = opts.openPools ? await opts.openPools(store) : await openSettingsPools(settings)
+    const pools = named.map(p => p.driver)
+    const blobs = new BlobStore(named, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
     const data = new FileData(store, keys, blobs, inodes, settings)
     const sid = randomUUID()
     const lease = await store.grant(SESSION_TTL)

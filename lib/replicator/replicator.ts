@@ -21,7 +21,7 @@ import { ruleFor } from '../placement/policy'
 import { referencedBlobs, type BlobRef } from './blob-refs'
 import { copyTo, readGood, verified, type Source } from './copier'
 import { PoolFilters } from './pool-filter'
-import { ReplicationQueue, type Queued } from './queue'
+import { ReplicationQueue, type Queued } from '../placement/replication-queue'
 import { Throttle } from './throttle'
 
 export interface ReplicatorOptions {

@@ -1,4 +1,4 @@
-// The durable replication queue in the metadata (lib/placement/keys.ts: placement/queue/):
+// The durable replication queue in the metadata (keys.ts: placement/queue/):
 // one key per blob whose copies may differ from its targets. Writers add to it (a block
 // written to fewer pools than its policy asks; a reconcile that found a difference); the
 // replicator removes an entry only after the blob's copies match its targets, guarded by
@@ -6,7 +6,7 @@
 // the queue as it was: the next run resumes from it.
 import type { MetaStore, Op } from '../meta/store'
 import { limits } from '../meta/store'
-import { PlacementKeys } from '../placement/keys'
+import { PlacementKeys } from './keys'
 
 export interface QueueEntry {
   /** bytes to copy, as far as the writer knew */
