@@ -1,14 +1,10 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openPool } from '../drivers'
-import type { PoolDriver } from '../drivers/driver'
 import { Filesystem } from '../lib/fs/filesystem'
-import { ROOT_INO } from '../lib/fs/schema'
-import { ROOT } from '../lib/fs/types'
 import type { MetaStore } from '../lib/meta/store'
 import { openPlacedPools } from '../lib/placement/placed-pools'
 import { targets } from '../lib/placement/placement'
@@ -18,6 +14,7 @@ import { ReplicationQueue } from '../lib/placement/replication-queue'
 import { referencedBlobs } from '../lib/replicator/blob-refs'
 import { Replicator } from '../lib/replicator/replicator'
 import { embedded } from '../fixtures/meta-engines'
+import { openLocalPools, readFiles, withMount, writeFiles } from '../fixtures/placed-files'
 
 const NAMES = ['eu1', 'eu2', 'us1']
 
@@ -38,41 +35,10 @@ async function setUp(t: tap.Test, policy: Policy): Promise<{ store: MetaStore; d
   return { store, dir }
 }
 
-const mount = (store: MetaStore) => Filesystem.open(store, { name: 'w', openPools: s => openPlacedPools(s, 'w') })
-
-async function writeFiles(store: MetaStore, files: Record<string, Buffer>): Promise<void> {
-  const fs = await mount(store)
-  try {
-    for (const [name, data] of Object.entries(files)) {
-      const { fh } = await fs.create(ROOT_INO, name, 0o644, constants.O_RDWR, ROOT)
-      await fs.write(fh, 0, data)
-      await fs.release(fh)
-    }
-  } finally {
-    await fs.close()
-  }
-}
-
-async function readFiles(store: MetaStore, names: string[]): Promise<Buffer[]> {
-  const fs = await mount(store)
-  try {
-    const out: Buffer[] = []
-    for (const name of names) {
-      const attr = await fs.lookup(ROOT_INO, name)
-      const fh = await fs.open(attr.ino, constants.O_RDONLY, ROOT)
-      out.push(await fs.read(fh, 0, attr.size))
-      await fs.release(fh)
-    }
-    return out
-  } finally {
-    await fs.close()
-  }
-}
+const placed = { name: 'w', openPools: (s: MetaStore) => openPlacedPools(s, 'w') }
 
 async function holders(t: tap.Test, store: MetaStore, dir: string): Promise<Map<string, string[]>> {
-  const drivers = new Map<string, PoolDriver>()
-  for (const n of NAMES) drivers.set(n, await openPool({ driver: 'local', path: join(dir, n) }))
-  t.teardown(async () => { for (const d of drivers.values()) await d.close() })
+  const drivers = await openLocalPools(t, dir, NAMES)
   const out = new Map<string, string[]>()
   for (const id of (await referencedBlobs(store, 'w')).keys()) {
     const held: string[] = []
@@ -88,7 +54,7 @@ t.test('sync 1 of 2: the first target before the commit, the second queued, the 
   const policy: Policy = { replicas: 2, sync: 1, spread: 'site' }
   const { store, dir } = await setUp(t, policy)
   const files = someFiles()
-  await writeFiles(store, files)
+  await withMount(store, placed, fs => writeFiles(fs, files))
   const pools = (await new PlacementStore(store, 'w').load()).pools
   const held = await holders(t, store, dir)
   t.ok(held.size >= 16, `${held.size} blobs`)
@@ -96,22 +62,20 @@ t.test('sync 1 of 2: the first target before the commit, the second queued, the 
   const queue = new ReplicationQueue(store, 'w')
   t.equal((await queue.backlog()).blobs, held.size, 'every blob is queued for its second copy')
 
-  const drivers = new Map<string, PoolDriver>()
-  for (const n of NAMES) drivers.set(n, await openPool({ driver: 'local', path: join(dir, n) }))
-  t.teardown(async () => { for (const d of drivers.values()) await d.close() })
+  const drivers = await openLocalPools(t, dir, NAMES)
   const r = await new Replicator(store, 'w', drivers).pass()
   t.match(r, { copies: held.size, deletes: 0, backlog: { blobs: 0 } })
   for (const [id, at] of await holders(t, store, dir)) t.same(at.sort(), targets(id, policy, pools).sort())
 
-  t.same(await readFiles(store, Object.keys(files)), Object.values(files), 'every file reads back')
+  t.same(await withMount(store, placed, fs => readFiles(fs, Object.keys(files))), Object.values(files), 'every file reads back')
   await rm(join(dir, 'us1'), { recursive: true, force: true })
-  t.same(await readFiles(store, Object.keys(files)), Object.values(files), 'and with one site\'s pool lost whole')
+  t.same(await withMount(store, placed, fs => readFiles(fs, Object.keys(files))), Object.values(files), 'and with one site\'s pool lost whole')
 })
 
 t.test('sync 2 of 2: both copies before the commit, nothing queued', async t => {
   const policy: Policy = { replicas: 2, sync: 2, spread: 'site' }
   const { store, dir } = await setUp(t, policy)
-  await writeFiles(store, someFiles())
+  await withMount(store, placed, fs => writeFiles(fs, someFiles()))
   const pools = (await new PlacementStore(store, 'w').load()).pools
   for (const [id, at] of await holders(t, store, dir)) t.same(at.sort(), targets(id, policy, pools).sort())
   t.equal((await new ReplicationQueue(store, 'w').backlog()).blobs, 0)
@@ -120,20 +84,13 @@ t.test('sync 2 of 2: both copies before the commit, nothing queued', async t => 
 t.test('a failing target is stood in for by another pool, and the blob queued to be moved', async t => {
   const policy: Policy = { replicas: 1, sync: 1, spread: 'pool' }
   const { store, dir } = await setUp(t, policy)
-  const fs = await mount(store)
-  // us1 opened fine; now a file stands where its directory was, so every put to it fails
-  await rm(join(dir, 'us1'), { recursive: true, force: true })
-  writeFileSync(join(dir, 'us1'), 'not a directory')
   const files = someFiles()
-  try {
-    for (const [name, data] of Object.entries(files)) {
-      const { fh } = await fs.create(ROOT_INO, name, 0o644, constants.O_RDWR, ROOT)
-      await fs.write(fh, 0, data)
-      await fs.release(fh)
-    }
-  } finally {
-    await fs.close()
-  }
+  await withMount(store, placed, async fs => {
+    // us1 opened fine; now a file stands where its directory was, so every put to it fails
+    await rm(join(dir, 'us1'), { recursive: true, force: true })
+    writeFileSync(join(dir, 'us1'), 'not a directory')
+    await writeFiles(fs, files)
+  })
   rmSync(join(dir, 'us1'))
   const pools = (await new PlacementStore(store, 'w').load()).pools
   const queued = new Set((await new ReplicationQueue(store, 'w').list()).map(e => e.id))
@@ -146,5 +103,5 @@ t.test('a failing target is stood in for by another pool, and the blob queued to
     } else t.ok(at.join() === target && !queued.has(id), `${id.slice(0, 15)} is on its target ${target}, not queued`)
   }
   t.ok(stoodIn > 0, `${stoodIn} blobs had us1 as their target`)
-  t.same(await readFiles(store, Object.keys(files)), Object.values(files))
+  t.same(await withMount(store, placed, fs => readFiles(fs, Object.keys(files))), Object.values(files))
 })

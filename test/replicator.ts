@@ -1,16 +1,13 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { constants, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BloomFilter } from 'bloom-filters'
-import { openPool } from '../drivers'
 import type { PoolDriver } from '../drivers/driver'
 import { blobId } from '../lib/data/blob-id'
 import { Filesystem } from '../lib/fs/filesystem'
-import { ROOT_INO } from '../lib/fs/schema'
-import { ROOT } from '../lib/fs/types'
 import type { MetaStore } from '../lib/meta/store'
 import { targets } from '../lib/placement/placement'
 import { PlacementStore } from '../lib/placement/placement-config'
@@ -20,6 +17,7 @@ import { ReplicationQueue } from '../lib/placement/replication-queue'
 import { Replicator } from '../lib/replicator/replicator'
 import { Throttle } from '../lib/replicator/throttle'
 import { embedded } from '../fixtures/meta-engines'
+import { openLocalPools, withMount, writeFiles } from '../fixtures/placed-files'
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-replicator-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -28,25 +26,7 @@ const poolDir = (name: string) => join(dir, name)
 const twoBySite = { replicas: 2, sync: 1, spread: 'site' as const }
 
 /** openAll opens the three pools afresh (a pool whose directory was removed must be reopened) */
-async function openAll(t: tap.Test): Promise<Map<string, PoolDriver>> {
-  const drivers = new Map<string, PoolDriver>()
-  for (const name of NAMES) drivers.set(name, await openPool({ driver: 'local', path: poolDir(name) }))
-  t.teardown(async () => { for (const d of drivers.values()) await d.close() })
-  return drivers
-}
-
-async function writeFiles(store: MetaStore, files: Record<string, Buffer>): Promise<void> {
-  const fs = await Filesystem.open(store, { name: 'r' })
-  try {
-    for (const [name, data] of Object.entries(files)) {
-      const { fh } = await fs.create(ROOT_INO, name, 0o644, constants.O_RDWR, ROOT)
-      await fs.write(fh, 0, data)
-      await fs.release(fh)
-    }
-  } finally {
-    await fs.close()
-  }
-}
+const openAll = (t: tap.Test) => openLocalPools(t, dir, NAMES)
 
 /** where lists, per referenced blob, the pools holding it, sorted */
 async function where(store: MetaStore, drivers: Map<string, PoolDriver>): Promise<Map<string, string[]>> {
@@ -64,7 +44,7 @@ t.test('three local pools in two sites, two replicas spread by site', async t =>
   await Filesystem.format(store, { name: 'r', pools: { eu1: { driver: 'local', path: poolDir('eu1') } }, blockSize: 64 * 1024 })
   const files: Record<string, Buffer> = {}
   for (let i = 0; i < 12; i++) files[`f${i}`] = randomBytes(100_000 + i * 1000)
-  await writeFiles(store, files)
+  await withMount(store, { name: 'r' }, fs => writeFiles(fs, files))
 
   const placement = new PlacementStore(store, 'r')
   await placement.update(c => ({
