@@ -1,0 +1,57 @@
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openStore, type MetaStore } from '../lib/meta'
+import { openPlacedPools } from '../lib/placement/placed-pools'
+import { withMount, writeFiles } from '../fixtures/placed-files'
+
+const bin = join(__dirname, '..', 'bin', 'meridian.js')
+const home = mkdtempSync(join(tmpdir(), 'meridian-home-'))
+t.teardown(() => rmSync(home, { recursive: true, force: true }))
+
+function meridian(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { env: { ...process.env, MERIDIAN_HOME: home }, encoding: 'utf8' })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+function json(t: tap.Test, ...args: string[]) {
+  const r = meridian(...args, '--json')
+  t.equal(r.code, 0, `${args.join(' ')}: ${r.err}`)
+  return JSON.parse(r.out)
+}
+
+t.test('write with sync 1 of 2, see the backlog, replicate --once, scan a pool', async t => {
+  json(t, 'format', '--pool', `a=local:${home}/a`)
+  json(t, 'pool', 'add', 'b', '--driver', 'local', '--site', 'two', '--path', `${home}/b`)
+  json(t, 'policy', 'set', '/', '--replicas', '2', '--sync', '1', '--spread', 'site')
+
+  const store = await openStore(`sqlite://${join(home, 'meta.db')}`)
+  const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`f${i}`, randomBytes(50_000)]))
+  await withMount(store, { name: 'meridian', openPools: (s: MetaStore) => openPlacedPools(s, 'meridian') }, fs => writeFiles(fs, files))
+  await store.close()
+
+  const before = json(t, 'status')
+  t.equal(before.backlog.blobs, 5, 'status reports the second copies still to make')
+  t.equal(before.backlog.bytes, 250_000)
+  t.match(meridian('status').out, /replication backlog 5 blobs, 250000 bytes/)
+
+  const r = json(t, 'replicate', '--once', '--bandwidth', '100M')
+  t.match(r, { copies: 5, copiedBytes: 250_000, deletes: 0, backlog: { blobs: 0, bytes: 0 } })
+  t.match(meridian('replicate', '--once').out, /^replicated at epoch 2 .* 0 differed from their targets; 0 copies made .* backlog 0 blobs/)
+  t.equal(json(t, 'status').backlog.blobs, 0)
+
+  const ls = json(t, 'pool', 'ls')
+  t.same(ls.pools.map((p: { blobs: number }) => p.blobs), [5, 5], 'both pools hold all five')
+  const scan = json(t, 'pool', 'scan', 'a', '--error-rate', '0.001')
+  t.match(scan, { pool: 'a', version: 1, items: 5, errorRate: 0.001 })
+  t.equal(json(t, 'pool', 'scan', 'a').version, 2, 'a rescan is the next version')
+  t.equal(json(t, 'replicate', '--once').queued, 0, 'the filters change nothing that is in place')
+  t.equal(meridian('fsck').code, 0, 'fsck finds every blob')
+
+  const bad = meridian('replicate', '--once', '--bandwidth', 'fast')
+  t.not(bad.code, 0)
+  t.match(bad.err, /^meridian: bandwidth: 'fast' is not a size/)
+})
