@@ -38,10 +38,18 @@ t.test('write with sync 1 of 2, see the backlog, replicate --once, scan a pool',
   t.equal(before.backlog.bytes, 250_000)
   t.match(meridian('status').out, /replication backlog 5 blobs, 250000 bytes/)
 
+  const pending = json(t, 'explain', '/f0')
+  t.match(pending, { path: '/f0', from: '/', policy: { replicas: 2, sync: 1, spread: 'site' } })
+  t.equal(pending.blobs.length, 1)
+  t.match(pending.blobs[0], { offset: 0, length: 50_000, copies: ['a'], copy: ['b'], remove: [], queued: true })
+  t.match(meridian('explain', '/f0').out, /^\/f0: policy of \/ .*\n  bytes 0\+50000 sha256-.* on a; should be on [ab],[ab]; copy to b \(queued\)\n$/)
+  t.match(meridian('explain', '/nope').err, /^meridian: path: \/nope: no such file or directory/)
+
   const r = json(t, 'replicate', '--once', '--bandwidth', '100M')
   t.match(r, { copies: 5, copiedBytes: 250_000, deletes: 0, backlog: { blobs: 0, bytes: 0 } })
   t.match(meridian('replicate', '--once').out, /^replicated at epoch 2 .* 0 differed from their targets; 0 copies made .* backlog 0 blobs/)
   t.equal(json(t, 'status').backlog.blobs, 0)
+  t.match(json(t, 'explain', '/f0').blobs[0], { copy: [], remove: [], queued: false })
 
   const ls = json(t, 'pool', 'ls')
   t.same(ls.pools.map((p: { blobs: number }) => p.blobs), [5, 5], 'both pools hold all five')
