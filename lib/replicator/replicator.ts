@@ -19,7 +19,7 @@ import { targets } from '../placement/placement'
 import { PlacementStore, type PlacementConfig } from '../placement/placement-config'
 import { ruleFor } from '../placement/policy'
 import { referencedBlobs, type BlobRef } from './blob-refs'
-import { copyTo, readGood, verified, type Source } from './copier'
+import { readGood, verified, type Source } from './copier'
 import { PoolFilters } from './pool-filter'
 import { ReplicationQueue, type Queued } from '../placement/replication-queue'
 import { Throttle } from './throttle'
@@ -50,6 +50,8 @@ export interface PassReport {
 }
 
 const DEFAULT_GRACE_MS = 10 * 60_000
+/** how many queued blobs are handled at once */
+const PARALLEL_BLOBS = 4
 
 export class Replicator {
   private readonly placement: PlacementStore
@@ -83,10 +85,24 @@ export class Replicator {
     const throttle = new Throttle(this.opts.bandwidth ?? 0)
     const gained = new Map<string, string[]>()
     const entries = await this.queue.list()
+    let next = 0
     let done = 0
-    for (const entry of entries) {
-      await this.handle(entry, refs.get(entry.id), config, blooms, throttle, report, gained)
-      this.opts.onProgress?.(++done, entries.length)
+    const finishes: Array<(synced: Set<string>) => Promise<void>> = []
+    // copies first, a few blobs at once (each waits on a read and a write in turn); then one
+    // sync per pool that received any, instead of an fsync per blob; then each blob is finished
+    await Promise.all(Array.from({ length: PARALLEL_BLOBS }, async () => {
+      for (let i = next++; i < entries.length; i = next++) {
+        const finish = await this.copy(entries[i], refs.get(entries[i].id), config, blooms, throttle, report, gained)
+        if (finish) finishes.push(finish)
+      }
+    }))
+    const synced = new Set<string>()
+    for (const pool of gained.keys()) {
+      await this.drivers.get(pool)!.sync().then(() => synced.add(pool), err => this.opts.log?.('sync failed', { pool, err }))
+    }
+    for (const finish of finishes) {
+      await finish(synced)
+      this.opts.onProgress?.(++done, finishes.length)
     }
     for (const [pool, ids] of gained) {
       // a filter that lost this race is rebuilt by the scan that won it
@@ -122,49 +138,62 @@ export class Replicator {
     return out
   }
 
-  private async handle(entry: Queued, ref: BlobRef | undefined, config: PlacementConfig, blooms: Map<string, BloomFilter | null>,
-    throttle: Throttle, report: PassReport, gained: Map<string, string[]>): Promise<void> {
+  /**
+   * copy puts the copies entry's blob lacks on its targets (not yet synced) and returns what
+   * finishes it once they are synced: check every target's copy, then delete the surplus,
+   * then remove the entry (synced: the pools whose sync succeeded). Nothing to finish when the blob cannot be handled in this pass.
+   */
+  private async copy(entry: Queued, ref: BlobRef | undefined, config: PlacementConfig, blooms: Map<string, BloomFilter | null>,
+    throttle: Throttle, report: PassReport, gained: Map<string, string[]>): Promise<((synced: Set<string>) => Promise<void>) | undefined> {
     const log = this.opts.log ?? (() => {})
     if (!ref) {
       if (Date.now() - entry.queuedMs > (this.opts.graceMs ?? DEFAULT_GRACE_MS)) await this.queue.done(entry)
-      return
+      return undefined
     }
     const want = this.targetsOf(entry.id, ref, config)
     if (want.some(p => !this.drivers.has(p))) {
       log('target pool unreachable', { id: entry.id, want })
-      return
+      return undefined
     }
     const have = await this.holders(entry.id, config, blooms)
-    const source = (names: string[]): Source[] => names.flatMap(n => (this.drivers.has(n) ? [{ name: n, driver: this.drivers.get(n)! }] : []))
+    const source = (names: string[]): Source[] => names.map(n => ({ name: n, driver: this.drivers.get(n)! }))
+    const missing = want.filter(p => !have.includes(p))
     try {
-      const missing = want.filter(p => !have.includes(p))
       if (missing.length > 0) {
         const { data, bad } = await readGood(entry.id, source(have))
         for (const b of bad) report.badCopies[b] = (report.badCopies[b] ?? 0) + 1
         if (!data) throw EIO(`blob ${entry.id}: no good copy in ${have.join(', ') || 'any pool'}`)
         for (const dest of source(missing)) {
           await throttle.take(data.length)
-          await copyTo(entry.id, data, dest)
+          await dest.driver.put(entry.id, data)
           report.copies++
           report.copiedBytes += data.length
           gained.set(dest.name, [...(gained.get(dest.name) ?? []), entry.id])
         }
       }
-      const surplus = have.filter(p => !want.includes(p))
-      if (surplus.length > 0) {
-        // every target must hold a good copy before any other copy goes
-        for (const t of source(want)) {
-          if (!(await verified(entry.id, t.driver))) throw new Error(`the copy in target ${t.name} does not verify`)
+    } catch (err) {
+      log('replication failed, left queued', { id: entry.id, err: (err as Error).message })
+      return undefined
+    }
+    const surplus = have.filter(p => !want.includes(p))
+    return async synced => {
+      // a copy not known to be durable counts for nothing: the entry stays for the next pass
+      if (missing.some(p => !synced.has(p))) return
+      try {
+        // new copies are checked at their destination; old ones too before any other copy goes
+        for (const t of source(surplus.length > 0 ? want : missing)) {
+          if (!(await verified(entry.id, t.driver))) throw EIO(`blob ${entry.id}: the copy in target ${t.name} does not verify`)
         }
         for (const s of source(surplus)) {
           await s.driver.delete(entry.id)
           report.deletes++
         }
+        await this.queue.done(entry)
+      } catch (err) {
+        log('replication failed, left queued', { id: entry.id, err: (err as Error).message })
       }
-      await this.queue.done(entry)
-    } catch (err) {
-      log('replication failed, left queued', { id: entry.id, err: (err as Error).message })
     }
   }
+
 
 }
