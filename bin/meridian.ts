@@ -5,6 +5,7 @@ import { benchCommand } from '../lib/cli/bench'
 import { explainCommand } from '../lib/cli/explain'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
+import { gcCommand } from '../lib/cli/gc'
 import { mountCommand } from '../lib/cli/mount'
 import { policyApplyCommand } from '../lib/cli/policy-apply'
 import { policyExportCommand } from '../lib/cli/policy-export'
@@ -41,6 +42,7 @@ program.addCommand(new Command('pool').description('the storage pools: add, ls, 
   .addCommand(poolDrainCommand()).addCommand(poolTestCommand()).addCommand(poolScanCommand()))
 program.addCommand(replicateCommand())
 program.addCommand(explainCommand())
+program.addCommand(gcCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))

@@ -41,8 +41,11 @@ t.test('write with sync 1 of 2, see the backlog, replicate --once, scan a pool',
   const pending = json(t, 'explain', '/f0')
   t.match(pending, { path: '/f0', from: '/', policy: { replicas: 2, sync: 1, spread: 'site' } })
   t.equal(pending.blobs.length, 1)
-  t.match(pending.blobs[0], { offset: 0, length: 50_000, copies: ['a'], copy: ['b'], remove: [], queued: true })
-  t.match(meridian('explain', '/f0').out, /^\/f0: policy of \/ .*\n  bytes 0\+50000 sha256-.* on a; should be on [ab],[ab]; copy to b \(queued\)\n$/)
+  const [blob] = pending.blobs
+  t.match(blob, { offset: 0, length: 50_000, remove: [], queued: true })
+  t.equal(blob.copies.length, 1, 'one copy, on its first target, before the commit')
+  t.same(blob.copy, ['a', 'b'].filter(p => p !== blob.copies[0]), 'the other still to make')
+  t.match(meridian('explain', '/f0').out, /^\/f0: policy of \/ .*\n  bytes 0\+50000 sha256-.* on [ab]; should be on [ab],[ab]; copy to [ab] \(queued\)\n$/)
   t.match(meridian('explain', '/nope').err, /^meridian: path: \/nope: no such file or directory/)
 
   const r = json(t, 'replicate', '--once', '--bandwidth', '100M')
@@ -58,6 +61,9 @@ t.test('write with sync 1 of 2, see the backlog, replicate --once, scan a pool',
   t.equal(json(t, 'pool', 'scan', 'a').version, 2, 'a rescan is the next version')
   t.equal(json(t, 'replicate', '--once').queued, 0, 'the filters change nothing that is in place')
   t.equal(meridian('fsck').code, 0, 'fsck finds every blob')
+
+  t.match(json(t, 'gc', '--grace', '0'), { unreferenced: 0, deleted: 0 }, 'gc finds nothing unreferenced')
+  t.match(meridian('gc', '--grace', 'soon').err, /^meridian: grace: 'soon' is not a duration/)
 
   const bad = meridian('replicate', '--once', '--bandwidth', 'fast')
   t.not(bad.code, 0)

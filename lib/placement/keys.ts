@@ -8,6 +8,7 @@
 //                                        its targets, for the replicator (lib/replicator)
 //   fs/<name>/placement/bloom/<pool>     JSON FilterRef: the version of the pool's bloom filter
 //                                        and the id of the blob in that pool that holds it
+//   fs/<name>/placement/gc/<blob id>     decimal ms when gc first found the blob unreferenced
 //
 // Before the first change the epoch key is absent: the pool map is then format's pools from
 // the Settings, and the root policy the copies format asked for (epoch 0).
@@ -25,4 +26,6 @@ export class PlacementKeys {
   queue(): string { return this.prefix + 'queue/' }
   queued(id: string): string { return this.queue() + id }
   bloom(pool: string): string { return this.prefix + 'bloom/' + pool }
+  gcSeen(): string { return this.prefix + 'gc/' }
+  gcSeenAt(id: string): string { return this.gcSeen() + id }
 }
