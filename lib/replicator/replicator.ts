@@ -15,11 +15,10 @@ import type { PoolDriver } from '../../drivers/driver'
 import type { BloomFilter } from 'bloom-filters'
 import { EIO } from '../errors'
 import type { MetaStore } from '../meta/store'
-import { targets } from '../placement/placement'
 import { PlacementStore, type PlacementConfig } from '../placement/placement-config'
-import { ruleFor } from '../placement/policy'
 import { referencedBlobs, type BlobRef } from './blob-refs'
 import { readGood, verified, type Source } from './copier'
+import { holders, targetsOf } from './copies'
 import { PoolFilters } from './pool-filter'
 import { ReplicationQueue, type Queued } from '../placement/replication-queue'
 import { Throttle } from './throttle'
@@ -29,6 +28,8 @@ export interface ReplicatorOptions {
   bandwidth?: number
   /** a queued blob that no file references is dropped after this long (it may be a write whose metadata has not committed yet) */
   graceMs?: number
+  /** read every copy and check its hash first; a corrupt copy is deleted (and counted in badCopies), so that a good one replaces it */
+  verify?: boolean
   /** told after each queued blob is handled */
   onProgress?(done: number, total: number): void
   log?(msg: string, ctx: object): void
@@ -75,8 +76,9 @@ export class Replicator {
 
     const differing: Array<{ id: string; bytes: number }> = []
     for (const [id, ref] of refs) {
-      const want = this.targetsOf(id, ref, config)
-      const have = await this.holders(id, config, blooms)
+      const want = targetsOf(id, ref, config)
+      let have = await holders(id, config, this.drivers, blooms)
+      if (this.opts.verify) have = await this.dropCorrupt(id, have, report)
       if (want.some(p => !have.includes(p)) || have.some(p => !want.includes(p))) differing.push({ id, bytes: ref.bytes })
     }
     await this.queue.add(differing)
@@ -113,29 +115,23 @@ export class Replicator {
     return report
   }
 
+  /** dropCorrupt deletes the copies among have whose bytes do not match id, and returns the good ones */
+  private async dropCorrupt(id: string, have: string[], report: PassReport): Promise<string[]> {
+    const good: string[] = []
+    for (const name of have) {
+      const driver = this.drivers.get(name)!
+      if (await verified(id, driver)) good.push(name)
+      else {
+        report.badCopies[name] = (report.badCopies[name] ?? 0) + 1
+        await driver.delete(id)
+      }
+    }
+    return good
+  }
+
   /** backlog is what the queue holds now */
   backlog(): Promise<{ blobs: number; bytes: number }> {
     return this.queue.backlog()
-  }
-
-  /** targetsOf is the union of the targets of every path's policy, the first path's first */
-  private targetsOf(id: string, ref: BlobRef, config: PlacementConfig): string[] {
-    const all = new Set<string>()
-    for (const path of ref.paths) for (const t of targets(id, ruleFor(path, config.rules)!.policy, config.pools)) all.add(t)
-    return [...all]
-  }
-
-  /** holders are the pools that hold a copy (as far as they answer; a pool that does not is left out) */
-  private async holders(id: string, config: PlacementConfig, blooms: Map<string, BloomFilter | null>): Promise<string[]> {
-    const out: string[] = []
-    for (const pool of config.pools) {
-      const driver = this.drivers.get(pool.name)
-      if (!driver) continue
-      const bloom = blooms.get(pool.name)
-      if (bloom && !bloom.has(id)) continue
-      if (await driver.has(id).catch(() => false)) out.push(pool.name)
-    }
-    return out
   }
 
   /**
@@ -150,12 +146,12 @@ export class Replicator {
       if (Date.now() - entry.queuedMs > (this.opts.graceMs ?? DEFAULT_GRACE_MS)) await this.queue.done(entry)
       return undefined
     }
-    const want = this.targetsOf(entry.id, ref, config)
+    const want = targetsOf(entry.id, ref, config)
     if (want.some(p => !this.drivers.has(p))) {
       log('target pool unreachable', { id: entry.id, want })
       return undefined
     }
-    const have = await this.holders(entry.id, config, blooms)
+    const have = await holders(entry.id, config, this.drivers, blooms)
     const source = (names: string[]): Source[] => names.map(n => ({ name: n, driver: this.drivers.get(n)! }))
     const missing = want.filter(p => !have.includes(p))
     try {
