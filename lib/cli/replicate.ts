@@ -1,6 +1,6 @@
 // meridian replicate: run the replicator (lib/replicator) over one filesystem's pools. With
 // --once one pass with a progress bar and a summary; without, a pass every --interval
-// seconds and whenever the pool map, the policies or the queue change, until Ctrl-C.
+// seconds until Ctrl-C (each pass reads the pool map and policies afresh).
 import { Presets, SingleBar } from 'cli-progress'
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
