@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { blobId } from '../lib/data/blob-id'
 import { Filesystem } from '../lib/fs/filesystem'
 import type { MetaStore } from '../lib/meta/store'
 import { openPlacedPools } from '../lib/placement/placed-pools'
@@ -104,4 +105,23 @@ t.test('a failing target is stood in for by another pool, and the blob queued to
   }
   t.ok(stoodIn > 0, `${stoodIn} blobs had us1 as their target`)
   t.same(await withMount(store, placed, fs => readFiles(fs, Object.keys(files))), Object.values(files))
+})
+
+t.test('a copy found corrupt on read is served from another copy, reported, and replaced by the replicator', async t => {
+  const policy: Policy = { replicas: 2, sync: 2, spread: 'site' }
+  const { store, dir } = await setUp(t, policy)
+  const files = someFiles()
+  await withMount(store, placed, fs => writeFiles(fs, files))
+  const pools = (await new PlacementStore(store, 'w').load()).pools
+  const [id] = [...(await referencedBlobs(store, 'w')).keys()]
+  const first = targets(id, policy, pools)[0]
+  const file = join(dir, first, id.slice(7, 9), id.slice(9, 11), id)
+  writeFileSync(file, 'rotten bits')
+  t.same(await withMount(store, placed, fs => readFiles(fs, Object.keys(files))), Object.values(files), 'every file reads right')
+  const queued = await new ReplicationQueue(store, 'w').list()
+  t.match(queued, [{ id, suspect: [first] }], 'the bad copy is queued for repair, naming its pool')
+  const drivers = await openLocalPools(t, dir, NAMES)
+  const r = await new Replicator(store, 'w', drivers).pass()
+  t.match(r, { copies: 1, badCopies: { [first]: 1 }, backlog: { blobs: 0 } })
+  t.equal(blobId(await drivers.get(first)!.get(id)), id, 'the copy is good again')
 })

@@ -23,6 +23,8 @@ export interface Placement {
   targets(id: string): { pools: string[]; sync: number }
   /** defer records durably that blob id still lacks copies on some of its targets, for the replicator */
   defer(id: string, bytes: number): Promise<void>
+  /** reportBad records durably that a pool's copy of a blob was found missing or corrupt, for repair */
+  reportBad(bad: BadCopy): Promise<void>
 }
 
 export interface BlobStoreOptions {
@@ -184,7 +186,9 @@ export class BlobStore {
 
   private reportBadCopy(bad: BadCopy): void {
     this.log('bad copy', bad)
-    if (!this.badCopies.some(c => c.pool === bad.pool && c.id === bad.id)) this.badCopies.push(bad)
+    if (this.badCopies.some(c => c.pool === bad.pool && c.id === bad.id)) return
+    this.badCopies.push(bad)
+    this.placement?.reportBad(bad).catch(err => this.log('reporting a bad copy failed', { ...bad, err }))
   }
 
   private checkOpen(): void {

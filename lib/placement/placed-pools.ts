@@ -1,7 +1,7 @@
 // What a mount writes and reads through: every pool of the placement config (active and
 // draining), opened, and a Placement for lib/data's BlobStore that sends each sealed block to
 // its targets under the root policy, `sync` of them before the metadata commit and the rest
-// queued durably for the replicator.
+// queued durably for the replicator, and queues a blob a read found a bad copy of for repair.
 //
 // Why the root policy: a block is sealed for an inode, and an inode does not know its path
 // (hard links give it several; lib/fs is inode-based), so per-path policies are applied by the
@@ -9,7 +9,7 @@
 // added later are used after a remount (the replicator sees them at once).
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
-import type { Placement, Pool } from '../data/blob-store'
+import type { BadCopy, Placement, Pool } from '../data/blob-store'
 import type { MetaStore } from '../meta/store'
 import { targets } from './placement'
 import { PlacementStore, type PlacementConfig } from './placement-config'
@@ -26,6 +26,10 @@ export class PolicyPlacement implements Placement {
 
   defer(id: string, bytes: number): Promise<void> {
     return this.queue.add([{ id, bytes }])
+  }
+
+  reportBad(bad: BadCopy): Promise<void> {
+    return this.queue.add([{ id: bad.id, bytes: 0, suspect: [bad.pool] }])
   }
 }
 

@@ -1,6 +1,7 @@
 // The durable replication queue in the metadata (keys.ts: placement/queue/):
 // one key per blob whose copies may differ from its targets. Writers add to it (a block
-// written to fewer pools than its policy asks; a reconcile that found a difference); the
+// written to fewer pools than its policy asks; a read that found a bad copy; a reconcile that
+// found a difference); the
 // replicator removes an entry only after the blob's copies match its targets, guarded by
 // the entry's mod revision, so an entry re-added meanwhile is never lost. A crash leaves
 // the queue as it was: the next run resumes from it.
@@ -13,6 +14,8 @@ export interface QueueEntry {
   bytes: number
   /** when it was queued; an entry whose blob no file references is dropped after a grace period */
   queuedMs: number
+  /** pools whose copy a read found missing or corrupt: the replicator checks those copies' bytes */
+  suspect?: string[]
 }
 
 export interface Queued extends QueueEntry {
@@ -27,9 +30,9 @@ export class ReplicationQueue {
   }
 
   /** add queues blobs, in transactions of at most the store's operation limit */
-  async add(entries: Array<{ id: string; bytes: number }>): Promise<void> {
+  async add(entries: Array<{ id: string; bytes: number; suspect?: string[] }>): Promise<void> {
     const now = Date.now()
-    const ops: Op[] = entries.map(e => ({ type: 'put', key: this.keys.queued(e.id), value: JSON.stringify({ bytes: e.bytes, queuedMs: now }) }))
+    const ops: Op[] = entries.map(({ id, bytes, suspect }) => ({ type: 'put', key: this.keys.queued(id), value: JSON.stringify({ bytes, queuedMs: now, suspect }) }))
     for (let i = 0; i < ops.length; i += limits.txnOps) await this.store.txn([], ops.slice(i, i + limits.txnOps))
   }
 

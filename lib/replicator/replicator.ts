@@ -115,10 +115,14 @@ export class Replicator {
     return report
   }
 
-  /** dropCorrupt deletes the copies among have whose bytes do not match id, and returns the good ones */
-  private async dropCorrupt(id: string, have: string[], report: PassReport): Promise<string[]> {
+  /** dropCorrupt deletes the copies among have (those in check) whose bytes do not match id, and returns the others */
+  private async dropCorrupt(id: string, have: string[], report: PassReport, check = have): Promise<string[]> {
     const good: string[] = []
     for (const name of have) {
+      if (!check.includes(name)) {
+        good.push(name)
+        continue
+      }
       const driver = this.drivers.get(name)!
       if (await verified(id, driver)) good.push(name)
       else {
@@ -151,7 +155,9 @@ export class Replicator {
       log('target pool unreachable', { id: entry.id, want })
       return undefined
     }
-    const have = await holders(entry.id, config, this.drivers, blooms)
+    let have = await holders(entry.id, config, this.drivers, blooms)
+    // a copy a read found bad is checked before it counts (a corrupt one is deleted, then replaced)
+    if (entry.suspect) have = await this.dropCorrupt(entry.id, have, report, entry.suspect)
     const source = (names: string[]): Source[] => names.map(n => ({ name: n, driver: this.drivers.get(n)! }))
     const missing = want.filter(p => !have.includes(p))
     try {
