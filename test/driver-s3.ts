@@ -34,7 +34,7 @@ t.test('the contract against a real S3 server', async t => {
   driverContract(t, 's3', () => openPool(configOf(s3)))
 })
 
-t.test('the contract under a key prefix, with small parts (5 MiB blobs go in two parts)', async t => {
+t.test('the contract under a key prefix, with the smallest part size S3 allows', async t => {
   const s3 = await startS3(t)
   withCredentials(s3)
   driverContract(t, 's3, prefix and multipart', () => openPool(configOf(s3, { prefix: 'eu/pool-1', partSize: 5 * MiB })))
