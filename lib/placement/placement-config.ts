@@ -9,7 +9,7 @@ import { Keys, type Settings } from '../fs/schema'
 import type { MetaStore, Op } from '../meta/store'
 import { PlacementKeys } from './keys'
 import { unsatisfiable } from './placement'
-import { defaultPolicy, ruleFor, type Policy, type PolicyRule } from './policy'
+import { defaultPolicy, type Policy, type PolicyRule } from './policy'
 import { poolsFromSettings, type PoolSpec } from './pool-map'
 
 const MAX_ATTEMPTS = 20
@@ -98,7 +98,7 @@ export class PlacementStore {
 
 /** check refuses a config in which some policy cannot be satisfied, naming it and why */
 export function check(config: PlacementConfig): void {
-  if (!ruleFor('/', config.rules) || !config.rules.some(r => r.path === '/')) throw new ConfigError('path', "the root '/' must keep a policy")
+  if (!config.rules.some(r => r.path === '/')) throw new ConfigError('path', "the root '/' must keep a policy")
   for (const rule of config.rules) {
     const why = unsatisfiable(rule.policy, config.pools)
     if (why) throw new ConfigError(`policy ${rule.path}`, why)
