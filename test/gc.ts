@@ -1,10 +1,12 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { constants, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { blobId } from '../lib/data/blob-id'
 import { Filesystem } from '../lib/fs/filesystem'
+import { ROOT_INO } from '../lib/fs/schema'
+import { ROOT } from '../lib/fs/types'
 import { ReplicationQueue } from '../lib/placement/replication-queue'
 import { referencedBlobs } from '../lib/replicator/blob-refs'
 import { collectGarbage } from '../lib/replicator/gc'
@@ -41,4 +43,25 @@ t.test('gc deletes unreferenced blobs after the grace period, and nothing else',
   t.ok(await drivers.get('a')!.has(filter.blob), 'the bloom filter blob is kept')
   for (const id of (await referencedBlobs(store, 'g')).keys()) t.ok(await drivers.get('a')!.has(id), `referenced ${id.slice(0, 15)} kept`)
   t.same((await store.range('fs/g/placement/gc/')).kvs.length, 0, 'no record left')
+})
+
+t.test('a file unlinked while open keeps its blobs until its last close', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-gc-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const { store } = await embedded.start(t)
+  await Filesystem.format(store, { name: 'u', pools: { a: { driver: 'local', path: join(dir, 'a') } } })
+  const drivers = await openLocalPools(t, dir, ['a'])
+  const data = randomBytes(5000)
+  await withMount(store, { name: 'u' }, async fs => {
+    await writeFiles(fs, { f: data })
+    const attr = await fs.lookup(ROOT_INO, 'f')
+    const fh = await fs.open(attr.ino, constants.O_RDONLY, ROOT)
+    await fs.unlink(ROOT_INO, 'f', ROOT)
+    t.equal((await store.range('fs/u/gone/')).kvs.length, 1, 'only its gone/ marker keeps it')
+    await collectGarbage(store, 'u', drivers, { graceMs: 0 })
+    const r = await collectGarbage(store, 'u', drivers, { graceMs: 0 })
+    t.match(r, { unreferenced: 0, deleted: 0 }, 'the open file\'s blob is still referenced')
+    t.same(await fs.read(fh, 0, 5000), data, 'and still reads')
+    await fs.release(fh)
+  })
 })

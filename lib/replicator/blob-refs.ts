@@ -1,7 +1,8 @@
 // Which blobs the filesystem references, and from which paths: a walk of the namespace from
 // the root, reading each directory's entries and each file's chunk layouts page by page.
 // A blob's policy comes from its paths (a hard-linked file has several); a file with no
-// name left (unlinked, still open) is not reached and keeps the copies it has until then.
+// name left (unlinked, still open: a gone/ marker keeps it) is referenced under the root
+// policy until its last close, so that neither gc nor the replicator takes its blobs away.
 import { S_IFDIR, S_IFMT } from '../fs/inode'
 import { Keys, ROOT_INO } from '../fs/schema'
 import type { Extent } from '../data/extent'
@@ -40,6 +41,9 @@ export async function referencedBlobs(store: MetaStore, fsName: string): Promise
       if ((type & S_IFMT) === S_IFDIR) dirs.push([ino, child])
       else await addChunks(store, keys, ino, child, blobs)
     }
+  }
+  for await (const kv of pages(store, keys.goneAll())) {
+    await addChunks(store, keys, parseInt(kv.key.toString().slice(keys.goneAll().length), 16), '/', blobs)
   }
   return blobs
 }
