@@ -2,11 +2,26 @@
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
 import { benchCommand } from '../lib/cli/bench'
+import { explainCommand } from '../lib/cli/explain'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
+import { gcCommand } from '../lib/cli/gc'
 import { groupCommand } from '../lib/cli/group'
 import { mountCommand } from '../lib/cli/mount'
 import { partitionCommand } from '../lib/cli/partition'
+import { policyApplyCommand } from '../lib/cli/policy-apply'
+import { policyExportCommand } from '../lib/cli/policy-export'
+import { policyGetCommand } from '../lib/cli/policy-get'
+import { policyLsCommand } from '../lib/cli/policy-ls'
+import { policyRmCommand } from '../lib/cli/policy-rm'
+import { policySetCommand } from '../lib/cli/policy-set'
+import { poolAddCommand } from '../lib/cli/pool-add'
+import { poolDrainCommand } from '../lib/cli/pool-drain'
+import { poolLsCommand } from '../lib/cli/pool-ls'
+import { poolRmCommand } from '../lib/cli/pool-rm'
+import { poolScanCommand } from '../lib/cli/pool-scan'
+import { poolTestCommand } from '../lib/cli/pool-test'
+import { replicateCommand } from '../lib/cli/replicate'
 import { run } from '../lib/cli/run'
 import { statusCommand } from '../lib/cli/status'
 import { umountCommand } from '../lib/cli/umount'
@@ -26,5 +41,14 @@ program.addCommand(fsckCommand())
 program.addCommand(groupCommand())
 program.addCommand(partitionCommand())
 program.addCommand(benchCommand())
+program.addCommand(new Command('pool').description('the storage pools: add, ls, rm, drain, test, scan')
+  .addCommand(poolAddCommand()).addCommand(poolLsCommand()).addCommand(poolRmCommand())
+  .addCommand(poolDrainCommand()).addCommand(poolTestCommand()).addCommand(poolScanCommand()))
+program.addCommand(replicateCommand())
+program.addCommand(explainCommand())
+program.addCommand(gcCommand())
+program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
+  .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
+  .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
 
 run(program)

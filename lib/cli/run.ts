@@ -1,10 +1,10 @@
 // Runs the program and turns any failure into one line on stderr and a non-zero exit.
 import type { Command } from 'commander'
-import { ConfigError, MetaError } from '../errors'
+import { ConfigError, FsError, MetaError } from '../errors'
 
 export function run(program: Command): void {
   program.parseAsync(process.argv).catch((err: unknown) => {
-    if (err instanceof ConfigError || err instanceof MetaError) {
+    if (err instanceof ConfigError || err instanceof MetaError || err instanceof FsError) {
       process.stderr.write(`meridian: ${err.message}\n`)
     } else {
       process.stderr.write(`meridian: ${(err as Error)?.stack ?? String(err)}\n`)

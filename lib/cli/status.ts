@@ -1,10 +1,15 @@
-// meridian status: open the metadata store (creating the embedded default if needed) and report it.
+// meridian status: open the metadata store (creating the embedded default if needed) and report
+// it, and the replication backlog of the filesystem (when it is formatted there).
 import { Command } from 'commander'
+import { Filesystem } from '../fs/filesystem'
 import { defaultMetaUrl, openStore } from '../meta'
+import { ReplicationQueue } from '../placement/replication-queue'
+import { DEFAULT_NAME } from './format'
 import { print } from './run'
 
 export interface StatusOptions {
   meta?: string
+  name?: string
   json?: boolean
 }
 
@@ -12,14 +17,19 @@ export interface Status {
   engine: string
   meta: string
   revision: number
+  /** blobs (and their bytes) whose copies the replicator has still to make match their policy */
+  backlog?: { name: string; blobs: number; bytes: number }
 }
 
 export async function status(opts: StatusOptions): Promise<Status> {
   const meta = opts.meta ?? defaultMetaUrl()
+  const name = opts.name ?? DEFAULT_NAME
   const store = await openStore(meta, { deadlineMs: 5_000 })
   try {
     const { revision } = await store.range('', { limit: 1 })
-    return { engine: store.engine, meta, revision }
+    const s: Status = { engine: store.engine, meta, revision }
+    if (await Filesystem.exists(store, name)) s.backlog = { name, ...(await new ReplicationQueue(store, name).backlog()) }
+    return s
   } finally {
     await store.close()
   }
@@ -27,11 +37,13 @@ export async function status(opts: StatusOptions): Promise<Status> {
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('open the metadata store (the embedded default unless --meta) and report it')
+    .description('open the metadata store (the embedded default unless --meta) and report it, with the replication backlog')
     .option('--meta <url>', 'metadata store: etcd://host:port[,...] or sqlite:///path (default: ~/.meridian/meta.db)')
+    .option('--name <name>', `filesystem name (default: ${DEFAULT_NAME})`)
     .option('--json', 'print JSON')
     .action(async (opts: StatusOptions) => {
       const s = await status(opts)
-      print(opts.json, { ...s }, `${s.engine} metadata at ${s.meta}: ready, revision ${s.revision}`)
+      const backlog = s.backlog ? `; '${s.backlog.name}': replication backlog ${s.backlog.blobs} blobs, ${s.backlog.bytes} bytes` : ''
+      print(opts.json, { ...s }, `${s.engine} metadata at ${s.meta}: ready, revision ${s.revision}${backlog}`)
     })
 }

@@ -1,5 +1,6 @@
 // Assembling a client of one filesystem: the settings read from the root group's metadata
-// store, the pools they name opened through their drivers, the blob store over them, and the
+// store, the pools of its placement map opened through their drivers, the blob store over them
+// (writing where the placement policies say), and the
 // Filesystem on top, with the means to open its further groups' stores by URL. lib/fs receives
 // all of this; it opens nothing itself.
 import { openPool } from '../../drivers'
@@ -15,6 +16,7 @@ import { ROOT_GROUP } from '../fs/ino'
 import { Keys } from '../fs/schema'
 import { engineScheme } from '../meta/registry'
 import type { MetaStore } from '../meta/store'
+import { openPlacedPools } from '../placement/placed-pools'
 import { openShared } from './shared-stores'
 import { ConfigError } from '../errors'
 
@@ -66,8 +68,9 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const name = opts.name ?? 'meridian'
   const settings = await readSettings(store, name)
   const session = await causalSession(store, name, opts.reads ?? 'causal')
-  const pools = await openPools(settings)
-  const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }) })
+  // blocks go where the placement policies say, through every pool of the pool map
+  const { pools, placement } = await openPlacedPools(store, name)
+  const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,

@@ -1,5 +1,8 @@
 // BlobStore reads and writes blobs across an ordered list of pools, nearest first.
 // A put returns once `copies` pools hold the blob; copying it further is the replicator's job.
+// With a Placement, the placement names the pools instead: a put writes the first `sync` of a
+// blob's targets and, when the blob has more targets than that, has the placement queue the
+// rest durably before it returns (so before the metadata that references the blob commits).
 // A read trusts a copy only after checking its hash: a missing or corrupt copy is skipped,
 // logged and listed in badCopies for the replicator to repair, and the next pool is tried.
 import type { PoolDriver, PoolUsage } from '../../drivers/driver'
@@ -14,7 +17,19 @@ export interface Pool {
 
 export type Log = (msg: string, ctx: object) => void
 
+/** Placement decides where a sealed block goes (lib/placement implements it over the policies) */
+export interface Placement {
+  /** targets are the pools blob id belongs in, in order, and how many must hold it before put returns */
+  targets(id: string): { pools: string[]; sync: number }
+  /** defer records durably that blob id still lacks copies on some of its targets, for the replicator */
+  defer(id: string, bytes: number): Promise<void>
+  /** reportBad records durably that a pool's copy of a blob was found missing or corrupt, for repair */
+  reportBad(bad: BadCopy): Promise<void>
+}
+
 export interface BlobStoreOptions {
+  /** where blobs go; without one, the first `copies` pools that accept a blob */
+  placement?: Placement
   /** how many pools must hold a blob before put returns; default 1, capped at the number of pools */
   copies?: number
   cache?: ReadCache
@@ -34,16 +49,18 @@ export class BlobStore {
   private readonly copies: number
   private readonly cache: ReadCache | undefined
   private readonly log: Log
+  private readonly placement: Placement | undefined
   // concurrent reads of one uncached blob share a single fetch
   private readonly fetching = new Map<string, Promise<Buffer>>()
   private closed = false
 
   constructor(
     private readonly pools: Pool[],
-    { copies = 1, cache, log = () => {} }: BlobStoreOptions = {},
+    { copies = 1, cache, log = () => {}, placement }: BlobStoreOptions = {},
   ) {
     if (pools.length === 0) throw new ConfigError('pools', 'a blob store needs at least one pool')
     this.copies = Math.min(Math.max(1, copies), pools.length)
+    this.placement = placement
     this.cache = cache
     this.log = log
   }
@@ -52,13 +69,19 @@ export class BlobStore {
   async put(data: Buffer): Promise<string> {
     this.checkOpen()
     const id = await idOf(data)
+    const plan = this.placement?.targets(id)
+    // a target that fails is stood in for by the next target, then by any other pool (the replicator moves it later)
+    const order = plan ? this.withTargetsFirst(plan.pools) : this.pools
+    const copies = plan ? Math.min(plan.sync, order.length) : this.copies
+    const written: string[] = []
     let next = 0
     // one writer per required copy, in parallel; a writer whose pool fails moves on to the next untried pool
     const writeOne = async (): Promise<boolean> => {
-      while (next < this.pools.length) {
-        const pool = this.pools[next++]
+      while (next < order.length) {
+        const pool = order[next++]
         try {
           await pool.driver.put(id, data)
+          written.push(pool.name)
           return true
         } catch (err) {
           this.log('put failed', { pool: pool.name, id, err })
@@ -66,9 +89,10 @@ export class BlobStore {
       }
       return false
     }
-    const results = await Promise.all(Array.from({ length: this.copies }, writeOne))
+    const results = await Promise.all(Array.from({ length: copies }, writeOne))
     const stored = results.filter(Boolean).length
-    if (stored < this.copies) throw EIO(`blob ${id}: stored in ${stored} of the ${this.copies} pools required`)
+    if (stored < copies) throw EIO(`blob ${id}: stored in ${stored} of the ${copies} pools required`)
+    if (plan && (plan.pools.length > copies || written.some(n => !plan.pools.includes(n)))) await this.placement!.defer(id, data.length)
     this.cache?.set(id, data)
     return id
   }
@@ -133,9 +157,19 @@ export class BlobStore {
     return pending
   }
 
-  /** fetchVerified gets the whole blob from the nearest pool with a copy that matches its id. */
+  /** withTargetsFirst is every pool, the targets first in their order (target names this store lacks are skipped) */
+  private withTargetsFirst(targets: string[]): Pool[] {
+    const first = targets.flatMap(n => this.pools.filter(p => p.name === n))
+    return [...first, ...this.pools.filter(p => !first.includes(p))]
+  }
+
+  /**
+   * fetchVerified gets the whole blob from the nearest pool with a copy that matches its id:
+   * with a placement, its targets first (where it should be), then every other pool (where it
+   * may still be, before the replicator has moved it).
+   */
   private async fetchVerified(id: string): Promise<Buffer> {
-    for (const pool of this.pools) {
+    for (const pool of this.placement ? this.withTargetsFirst(this.placement.targets(id).pools) : this.pools) {
       let data: Buffer
       try {
         data = await pool.driver.get(id)
@@ -157,7 +191,9 @@ export class BlobStore {
 
   private reportBadCopy(bad: BadCopy): void {
     this.log('bad copy', bad)
-    if (!this.badCopies.some(c => c.pool === bad.pool && c.id === bad.id)) this.badCopies.push(bad)
+    if (this.badCopies.some(c => c.pool === bad.pool && c.id === bad.id)) return
+    this.badCopies.push(bad)
+    this.placement?.reportBad(bad).catch(err => this.log('reporting a bad copy failed', { ...bad, err }))
   }
 
   private checkOpen(): void {

@@ -24,6 +24,8 @@
 //   fs/<name>/partition/<path>         JSON PartitionRecord: the group a subtree lives in
 // and every other group holds
 //   fs/<name>/member                   JSON MemberRecord: which filesystem and group this store is
+//   fs/<name>/placement/...            pools, policies, their epoch, the replication queue:
+//                                      laid out in lib/placement/keys.ts
 //
 // Symlink targets live in the inode record (they are short and read with the inode).
 // Blob reference counts are not kept: GC marks blobs from the chunk keys and sweeps the

@@ -1,0 +1,69 @@
+// meridian pool ls: every pool with its site, driver, weight and state, whether it answers,
+// and how many blobs it holds (listed from the pool itself). Driver options are shown as
+// stored: they never hold credentials (docs/drivers.md).
+import { Command } from 'commander'
+import type { PoolConfig } from '../../drivers/driver'
+import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
+import { print } from './run'
+
+export interface PoolRow {
+  name: string
+  site: string
+  driver: string
+  weight: number
+  state: string
+  reachable: boolean
+  /** blobs listed in the pool; null when unreachable */
+  blobs: number | null
+  /** why the pool did not answer */
+  error?: string
+  config: PoolConfig
+}
+
+export async function poolLs(opts: PlacementCliOptions): Promise<{ epoch: number; pools: PoolRow[] }> {
+  return withPlacement(opts, async placement => {
+    const config = await placement.load()
+    const drivers = await openDrivers(config.pools)
+    try {
+      const pools = await Promise.all(config.pools.map(async (p): Promise<PoolRow> => {
+        const row = { name: p.name, site: p.site, driver: p.config.driver, weight: p.weight, state: p.state, config: p.config }
+        const driver = drivers.open.get(p.name)
+        if (!driver) return { ...row, reachable: false, blobs: null, error: drivers.failed.get(p.name) }
+        try {
+          let blobs = 0
+          for await (const _ of driver.list()) blobs++
+          return { ...row, reachable: true, blobs }
+        } catch (err) {
+          return { ...row, reachable: false, blobs: null, error: (err as Error).message }
+        }
+      }))
+      return { epoch: config.epoch, pools }
+    } finally {
+      await drivers.close()
+    }
+  })
+}
+
+/** location is the short place a pool lives: a directory, a bucket */
+function location(c: PoolConfig): string {
+  if (typeof c.path === 'string') return c.path
+  if (typeof c.bucket === 'string') return `${typeof c.endpoint === 'string' ? c.endpoint + '/' : ''}${c.bucket}${typeof c.prefix === 'string' ? '/' + c.prefix : ''}`
+  return ''
+}
+
+export function table(rows: PoolRow[], epoch: number): string {
+  const head = ['pool', 'site', 'driver', 'weight', 'state', 'reachable', 'blobs', 'location']
+  const lines = rows.map(r => [r.name, r.site, r.driver, String(r.weight), r.state, r.reachable ? 'yes' : `no (${r.error ?? ''})`, r.blobs === null ? '-' : String(r.blobs), location(r.config)])
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map(l => l[i].length)))
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
+  return [`pool map at epoch ${epoch}`, fmt(head), ...lines.map(fmt)].join('\n')
+}
+
+export function poolLsCommand(): Command {
+  return withCommonOptions(new Command('ls'))
+    .description('list the pools: site, driver, weight, state, reachable, blobs held')
+    .action(async (opts: PlacementCliOptions) => {
+      const r = await poolLs(opts)
+      print(opts.json, r, table(r.pools, r.epoch))
+    })
+}

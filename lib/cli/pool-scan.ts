@@ -1,0 +1,32 @@
+// meridian pool scan: list a pool and rebuild its bloom filter (stored in the pool, versioned).
+import { Command } from 'commander'
+import { PoolFilters, type FilterRef } from '../replicator/pool-filter'
+import { findPool, openDriver, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
+import { print } from './run'
+
+export interface PoolScanOptions extends PlacementCliOptions {
+  errorRate?: string
+}
+
+export async function poolScan(name: string, opts: PoolScanOptions): Promise<FilterRef & { pool: string }> {
+  const rate = opts.errorRate === undefined ? undefined : Number(opts.errorRate)
+  return withPlacement(opts, async (placement, store) => {
+    const driver = await openDriver(findPool((await placement.load()).pools, name, 'name'))
+    try {
+      return { pool: name, ...(await new PoolFilters(store, placement.fsName).scan(name, driver, rate)) }
+    } finally {
+      await driver.close()
+    }
+  })
+}
+
+export function poolScanCommand(): Command {
+  return withCommonOptions(new Command('scan'))
+    .description('list a pool and rebuild its bloom filter of blob ids (kept in the pool, versioned)')
+    .argument('<name>', 'pool name')
+    .option('--error-rate <p>', 'false-positive rate the filter is sized for (default 0.01)')
+    .action(async (name: string, opts: PoolScanOptions) => {
+      const r = await poolScan(name, opts)
+      print(opts.json, { ...r }, `pool '${r.pool}': filter version ${r.version} of ${r.items} blobs (false positives ~${r.errorRate}) stored as ${r.blob}`)
+    })
+}

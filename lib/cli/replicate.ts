@@ -1,0 +1,85 @@
+// meridian replicate: run the replicator (lib/replicator) over one filesystem's pools. With
+// --once one pass with a progress bar and a summary; without, a pass every --interval
+// seconds until Ctrl-C (each pass reads the pool map and policies afresh).
+import { Presets, SingleBar } from 'cli-progress'
+import { Command } from 'commander'
+import { ConfigError } from '../errors'
+import { Replicator, type PassReport } from '../replicator/replicator'
+import { parseSize } from './format'
+import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
+import { print } from './run'
+
+export interface ReplicateOptions extends PlacementCliOptions {
+  once?: boolean
+  /** bytes per second, e.g. 50M */
+  bandwidth?: string
+  /** seconds between passes when running as a service */
+  interval?: string
+  /** a progress bar on stderr (the command line sets it on a terminal) */
+  progress?: boolean
+}
+
+/** replicateOnce runs one pass and closes everything */
+export async function replicateOnce(opts: ReplicateOptions): Promise<PassReport & { unreachable: Record<string, string> }> {
+  const bandwidth = opts.bandwidth === undefined ? 0 : parseSize('bandwidth', opts.bandwidth)
+  return withPlacement(opts, async (placement, store) => {
+    const drivers = await openDrivers((await placement.load()).pools)
+    const bar = opts.progress ? new SingleBar({ format: ' {bar} {value}/{total} blobs | {duration_formatted}', clearOnComplete: true }, Presets.shades_classic) : undefined
+    try {
+      let started = false
+      const replicator = new Replicator(store, placement.fsName, drivers.open, {
+        bandwidth,
+        onProgress: (done, total) => {
+          if (!started) { bar?.start(total, 0); started = true }
+          bar?.update(done)
+        },
+      })
+      const report = await replicator.pass()
+      return { ...report, unreachable: Object.fromEntries(drivers.failed) }
+    } finally {
+      bar?.stop()
+      await drivers.close()
+    }
+  })
+}
+
+export function summary(r: PassReport & { unreachable: Record<string, string> }): string {
+  const mib = (n: number) => (n / 1024 ** 2).toFixed(1)
+  const lines = [
+    `replicated at epoch ${r.epoch} in ${(r.ms / 1000).toFixed(1)} s: ${r.referenced} blobs referenced, ${r.queued} differed from their targets; ` +
+    `${r.copies} copies made (${mib(r.copiedBytes)} MiB, verified), ${r.deletes} surplus copies deleted; backlog ${r.backlog.blobs} blobs, ${mib(r.backlog.bytes)} MiB`,
+  ]
+  for (const [pool, n] of Object.entries(r.badCopies)) lines.push(`  pool ${pool}: ${n} bad copies found (missing or corrupt)`)
+  for (const [pool, why] of Object.entries(r.unreachable)) lines.push(`  pool ${pool}: unreachable (${why})`)
+  return lines.join('\n')
+}
+
+async function service(opts: ReplicateOptions): Promise<void> {
+  const interval = opts.interval === undefined ? 30 : Number(opts.interval)
+  if (!(interval > 0)) throw new ConfigError('interval', `'${opts.interval}' must be a number of seconds above 0`)
+  let stop = false
+  const wake = new AbortController()
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stop = true; wake.abort() })
+  while (!stop) {
+    const r = await replicateOnce({ ...opts, progress: false })
+    print(opts.json, { ...r }, summary(r))
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(resolve, interval * 1000)
+      wake.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+    })
+  }
+}
+
+export function replicateCommand(): Command {
+  return withCommonOptions(new Command('replicate'))
+    .description('make every blob\'s copies match its placement policy: copy (verified), then delete surplus copies')
+    .option('--once', 'one pass with a progress bar, then exit (exit 1 if a backlog remains)')
+    .option('--bandwidth <bytes/s>', 'copy at most this much per second, e.g. 50M (default unlimited)')
+    .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
+    .action(async (opts: ReplicateOptions) => {
+      if (!opts.once) return service(opts)
+      const r = await replicateOnce({ ...opts, progress: !opts.json && process.stderr.isTTY })
+      print(opts.json, { ...r }, summary(r))
+      if (r.backlog.blobs > 0) process.exitCode = 1
+    })
+}

@@ -1,0 +1,81 @@
+// Which blobs the filesystem references, and from which paths: a walk of the namespace from
+// the root, reading each directory's entries and each file's chunk layouts page by page, each
+// from the metadata group its inode lives in (lib/fs/ino.ts). A blob's policy comes from its
+// paths (a hard-linked file has several); a file with no name left (unlinked, still open: a
+// gone/ marker keeps it) is referenced under the root policy until its last close, so that
+// neither gc nor the replicator takes its blobs away. A group that cannot be read fails the
+// walk: a blob it references must never look unreferenced.
+import { listGroups } from '../fs/config'
+import { groupOf, ROOT_GROUP } from '../fs/ino'
+import { S_IFDIR, S_IFMT } from '../fs/inode'
+import { decodeEntry, decodeExtents, Keys, ROOT_INO } from '../fs/schema'
+import { openStore } from '../meta'
+import type { KeyValue, MetaStore } from '../meta/store'
+
+const PAGE = 500
+
+export interface BlobRef {
+  paths: string[]
+  /** bytes of the blob that extents use (a lower bound of its size), for backlog and bandwidth */
+  bytes: number
+}
+
+async function* pages(store: MetaStore, prefix: string): AsyncGenerator<KeyValue> {
+  let after: Buffer | undefined
+  for (;;) {
+    const page = await store.range(prefix, { limit: PAGE, after })
+    yield* page.kvs
+    if (!page.more || page.kvs.length === 0) return
+    after = page.kvs[page.kvs.length - 1].key
+  }
+}
+
+/** referencedBlobs maps every blob reachable from the root, in every group, to the paths that use it */
+export async function referencedBlobs(store: MetaStore, fsName: string): Promise<Map<string, BlobRef>> {
+  const keys = new Keys(fsName)
+  const groups = new Map<number, MetaStore>([[ROOT_GROUP, store]])
+  const opened: MetaStore[] = []
+  try {
+    for (const g of await listGroups(store, keys)) {
+      const s = await openStore(g.url, { deadlineMs: 5_000 })
+      opened.push(s)
+      groups.set(g.id, s)
+    }
+    const storeOf = (ino: number) => groups.get(groupOf(ino)) ?? store
+    const blobs = new Map<string, BlobRef>()
+    const dirs: Array<[number, string]> = [[ROOT_INO, '']]
+    for (let next = dirs.pop(); next; next = dirs.pop()) {
+      const [dir, path] = next
+      const prefix = keys.entries(dir)
+      for await (const kv of pages(storeOf(dir), prefix)) {
+        const entry = decodeEntry(kv.value)
+        if (!entry) continue
+        const child = `${path}/${kv.key.toString().slice(prefix.length)}`
+        if ((entry.type & S_IFMT) === S_IFDIR) dirs.push([entry.ino, child])
+        else await addChunks(storeOf(entry.ino), keys, entry.ino, child, blobs)
+      }
+    }
+    for (const s of groups.values()) {
+      for await (const kv of pages(s, keys.goneAll())) {
+        const gone = keys.parse('gone', kv.key)
+        if (gone) await addChunks(s, keys, gone.ino, '/', blobs)
+      }
+    }
+    return blobs
+  } finally {
+    for (const s of opened) await s.close()
+  }
+}
+
+async function addChunks(store: MetaStore, keys: Keys, ino: number, path: string, blobs: Map<string, BlobRef>): Promise<void> {
+  for await (const kv of pages(store, keys.chunks(ino))) {
+    for (const e of decodeExtents(kv.value)) {
+      const ref = blobs.get(e.blob)
+      if (!ref) blobs.set(e.blob, { paths: [path], bytes: e.boff + e.len })
+      else {
+        if (!ref.paths.includes(path)) ref.paths.push(path)
+        ref.bytes = Math.max(ref.bytes, e.boff + e.len)
+      }
+    }
+  }
+}
