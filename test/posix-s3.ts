@@ -1,5 +1,6 @@
 // The POSIX conformance suite through a real FUSE mount of Meridian whose only pool is an S3
 // bucket on a real S3 protocol server (fixtures/s3-server.ts). Same options as posix-meridian.
+import { chmod } from 'node:fs/promises'
 import t from 'tap'
 import { mountMeridian, type MeridianMount } from '../fixtures/mount'
 import { posixSuite } from '../fixtures/posix-suite'
@@ -12,7 +13,8 @@ t.before(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey
   m = await mountMeridian(t, {
     pools: { s3: { driver: 's3', endpoint: s3.endpoint, bucket: s3.bucket, pathStyle: true } },
-    mount: { attrTimeout: 0 },
+    mount: { attrTimeout: 0, allowOther: true },
   })
+  await chmod(m.root, 0o755) // searchable by the other user some cases act as
 })
 posixSuite(t, () => m.dir)
