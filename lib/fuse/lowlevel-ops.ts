@@ -98,7 +98,6 @@ export class LowlevelOps {
   readonly refs = new Map<number, number>()
   private session?: Session
   private readonly dirs = new Map<number, DirHandle>()
-  private nextDir = 1
   /** lock waits FUSE_INTERRUPT may cancel, by request id */
   private readonly waits = new Map<number, AbortController>()
   /** interrupts that arrived before their request */
@@ -346,8 +345,10 @@ export class LowlevelOps {
       this.done(id)
     },
 
+    // lib/fs holds an open directory as an open file: replaced by a rename or removed, it keeps
+    // its attributes (nlink 0) until the last close
     opendir: async (id, ino, ctx) => {
-      const fh = this.nextDir++
+      const fh = await this.fs.opendir(ino, ctx)
       this.dirs.set(fh, { ino, ctx })
       this.native.replyOpen(this.s, id, fh)
     },
@@ -357,6 +358,7 @@ export class LowlevelOps {
 
     releasedir: async (id, _ino, _ctx, [fh]) => {
       this.dirs.delete(fh as number)
+      await this.fs.releasedir(fh as number)
       this.done(id)
     },
 
