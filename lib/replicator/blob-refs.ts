@@ -10,24 +10,13 @@ import { groupOf, ROOT_GROUP } from '../fs/ino'
 import { S_IFDIR, S_IFMT } from '../fs/inode'
 import { decodeEntry, decodeExtents, Keys, ROOT_INO } from '../fs/schema'
 import { openStore } from '../meta'
-import type { KeyValue, MetaStore } from '../meta/store'
-
-const PAGE = 500
+import { scan } from '../meta/scan'
+import type { MetaStore } from '../meta/store'
 
 export interface BlobRef {
   paths: string[]
   /** bytes of the blob that extents use (a lower bound of its size), for backlog and bandwidth */
   bytes: number
-}
-
-async function* pages(store: MetaStore, prefix: string): AsyncGenerator<KeyValue> {
-  let after: Buffer | undefined
-  for (;;) {
-    const page = await store.range(prefix, { limit: PAGE, after })
-    yield* page.kvs
-    if (!page.more || page.kvs.length === 0) return
-    after = page.kvs[page.kvs.length - 1].key
-  }
 }
 
 /** referencedBlobs maps every blob reachable from the root, in every group, to the paths that use it */
@@ -47,7 +36,7 @@ export async function referencedBlobs(store: MetaStore, fsName: string): Promise
     for (let next = dirs.pop(); next; next = dirs.pop()) {
       const [dir, path] = next
       const prefix = keys.entries(dir)
-      for await (const kv of pages(storeOf(dir), prefix)) {
+      for await (const kv of scan(storeOf(dir), prefix)) {
         const entry = decodeEntry(kv.value)
         if (!entry) continue
         const child = `${path}/${kv.key.toString().slice(prefix.length)}`
@@ -56,7 +45,7 @@ export async function referencedBlobs(store: MetaStore, fsName: string): Promise
       }
     }
     for (const s of groups.values()) {
-      for await (const kv of pages(s, keys.goneAll())) {
+      for await (const kv of scan(s, keys.goneAll())) {
         const gone = keys.parse('gone', kv.key)
         if (gone) await addChunks(s, keys, gone.ino, '/', blobs)
       }
@@ -68,7 +57,7 @@ export async function referencedBlobs(store: MetaStore, fsName: string): Promise
 }
 
 async function addChunks(store: MetaStore, keys: Keys, ino: number, path: string, blobs: Map<string, BlobRef>): Promise<void> {
-  for await (const kv of pages(store, keys.chunks(ino))) {
+  for await (const kv of scan(store, keys.chunks(ino))) {
     for (const e of decodeExtents(kv.value)) {
       const ref = blobs.get(e.blob)
       if (!ref) blobs.set(e.blob, { paths: [path], bytes: e.boff + e.len })

@@ -1,12 +1,12 @@
 // The scan behind `meridian fsck` (report stale intents and records) and `fsck --repair`
 // (resolve them). Live transactions (pending, before their deadline) are reported and left alone.
+import { scan } from '../meta/scan'
 import type { MetaStore } from '../meta/store'
 import type { Groups } from './group'
 import { decodeIntent, type Intent } from './intent'
 import { DEFAULT_RECORD_PREFIX, decodeRecord, type TxnRecord } from './record'
 import { resolveIntent, resolveRecord, type Resolution, type ResolveOptions } from './resolve'
 
-const PAGE = 500
 
 export interface FoundRecord {
   key: string
@@ -23,16 +23,6 @@ export interface RepairOptions extends ResolveOptions {
 export interface RepairReport {
   records: Array<{ group: string; txid: string; state: TxnRecord['state']; resolution: Resolution }>
   intents: Array<{ group: string; key: string; txid: string; resolution: Resolution }>
-}
-
-async function* scan(store: MetaStore, prefix: string) {
-  let after: Buffer | undefined
-  for (;;) {
-    const page = await store.range(prefix, { limit: PAGE, after })
-    yield* page.kvs
-    if (!page.more || page.kvs.length === 0) return
-    after = page.kvs[page.kvs.length - 1].key
-  }
 }
 
 /** findIntents lists the intent envelopes under prefix (one whose own key is not where it lies is not one) */
