@@ -67,22 +67,29 @@ export class Group {
   }
 
   /**
-   * guard makes tx compare the epoch as this mount last saw it (no round trip); when the run
-   * before this one conflicted while assuming that very epoch, it reads the epoch afresh, so a
-   * configuration change costs each mount one extra run of one transaction
+   * guard makes tx compare the epoch as this mount last saw it (no round trip). When the run
+   * before this one conflicted while assuming that very epoch, the epoch is read afresh along
+   * with this run's first read (no round trip of its own either), or, when that run made no
+   * read to ride along with, on its own: a configuration change costs each mount one or two
+   * extra runs of one transaction, and a conflict for any other reason costs nothing more
    */
   async guard(tx: Tx): Promise<void> {
     const key = this.keys.epoch()
     if (tx.guardedBefore(key) !== this.epoch.rev) {
       tx.assume(key, this.epoch.value, this.epoch.rev)
-      return
+    } else if (!tx.rereadPendingBefore(key)) {
+      tx.reread(key, this.epoch.value, this.epoch.rev, (value, rev) => this.saw(value, rev))
+    } else {
+      const [value] = await tx.get(key)
+      this.saw(value, tx.revisionOf(key) ?? 0)
     }
-    const [value] = await tx.get(key)
-    const rev = tx.revisionOf(key) ?? 0
-    if (rev !== this.epoch.rev) {
-      this.epoch = { value, rev }
-      this.epochChanged(this.id)
-    }
+  }
+
+  /** saw takes in the epoch as a transaction found it */
+  private saw(value: Buffer | null, rev: number): void {
+    if (rev === this.epoch.rev) return
+    this.epoch = { value, rev }
+    this.epochChanged(this.id)
   }
 
   /** close ends this mount's session in the group (its marks first); the store stays open */

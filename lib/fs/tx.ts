@@ -26,6 +26,8 @@ export class Tx {
   private readonly values = new Map<string, Buffer | null>()
   private readonly writes = new Map<string, Op>()
   private readonly prefixDeletes: Op[] = []
+  /** keys assumed for now, to read afresh with the next read this transaction makes */
+  private readonly rereads = new Map<string, (value: Buffer | null, modRevision: number) => void>()
 
   /**
    * @param previous the run of this operation that conflicted just before, if any: what it
@@ -48,14 +50,36 @@ export class Tx {
    */
   async get(...keys: string[]): Promise<Array<Buffer | null>> {
     const missing = [...new Set(keys.filter(k => !this.values.has(k)))]
-    if (missing.length === 1) {
-      const { kv } = await this.store.get(missing[0])
-      this.remember(missing[0], kv?.value ?? null, kv?.modRevision ?? 0)
-    } else if (missing.length > 1) {
-      const { kvs } = await this.store.getMany(missing)
-      missing.forEach((key, i) => this.remember(key, kvs[i]?.value ?? null, kvs[i]?.modRevision ?? 0))
+    if (missing.length > 0) {
+      // what reread() asked for rides along, without a round trip of its own
+      const fetch = [...missing, ...[...this.rereads.keys()].filter(k => !missing.includes(k))]
+      const kvs = fetch.length === 1 ? [(await this.store.get(fetch[0])).kv] : (await this.store.getMany(fetch)).kvs
+      fetch.forEach((key, i) => {
+        const value = kvs[i]?.value ?? null
+        const rev = kvs[i]?.modRevision ?? 0
+        const seen = this.rereads.get(key)
+        if (!seen) return this.remember(key, value, rev)
+        this.rereads.delete(key)
+        this.values.set(key, value)
+        this.seen.set(key, rev)
+        seen(value, rev)
+      })
     }
     return keys.map(k => this.values.get(k) ?? null)
+  }
+
+  /**
+   * reread assumes key as given (see assume), and reads it afresh along with the next read this
+   * transaction makes, telling seen what it found; the commit is guarded on what was found
+   */
+  reread(key: string, value: Buffer | null, modRevision: number, seen: (value: Buffer | null, modRevision: number) => void): void {
+    this.assume(key, value, modRevision)
+    this.rereads.set(key, seen)
+  }
+
+  /** rereadPendingBefore tells whether the conflicting run before this one asked to reread key and never read anything after */
+  rereadPendingBefore(key: string): boolean {
+    return this.previous?.rereads.has(key) ?? false
   }
 
   /**
