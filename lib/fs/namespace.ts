@@ -164,15 +164,25 @@ export class Namespace {
       const i = await this.ctx.inodes.readAssuming(tc, child)
       if (isDir(i)) throw EISDIR(name)
       checkSticky(dir, i, who, name)
-      const now = Date.now()
-      tp.delete(this.ctx.keys.entry(parent, name))
-      dir.entries = (dir.entries ?? 1) - 1
-      dir.mtimeMs = dir.ctimeMs = now
-      this.records.put(tp, dir)
-      await this.dropName(tc, i, now, tc !== tp)
-      return tc !== tp ? i : undefined
+      return this.removeEntry(tp, tc, parent, name, dir, i)
     }).then(dropped => this.releaseMarks(dropped))
     this.ctx.names.forget(parent, name)
+  }
+
+  /**
+   * removeEntry deletes the entry parent/name (in tp, with its directory dir) naming inode i (in
+   * tc) and drops that name of i; returns i when tp and tc are parts of one cross-group
+   * transaction (its open mark is let go after the commit, releaseMarks)
+   */
+  private async removeEntry(tp: Tx, tc: Tx, parent: number, name: string, dir: Inode, i: Inode): Promise<Inode | undefined> {
+    const now = Date.now()
+    tp.delete(this.ctx.keys.entry(parent, name))
+    dir.entries = (dir.entries ?? 1) - 1
+    if (isDir(i)) dir.nlink--
+    dir.mtimeMs = dir.ctimeMs = now
+    this.records.put(tp, dir)
+    await this.dropName(tc, i, now, tc !== tp)
+    return tc !== tp ? i : undefined
   }
 
   /** releaseMarks lets go of this mount's mark on an inode a cross-group transaction left nameless */
@@ -192,14 +202,7 @@ export class Namespace {
       if (i.partition) throw EBUSY(`${name} is the top directory of partition '${i.partition}'`)
       if ((i.entries ?? 0) > 0) throw ENOTEMPTY(name)
       checkSticky(dir, i, who, name)
-      const now = Date.now()
-      tp.delete(this.ctx.keys.entry(parent, name))
-      dir.entries = (dir.entries ?? 1) - 1
-      dir.nlink--
-      dir.mtimeMs = dir.ctimeMs = now
-      this.records.put(tp, dir)
-      await this.dropName(tc, i, now, tc !== tp)
-      return tc !== tp ? i : undefined
+      return this.removeEntry(tp, tc, parent, name, dir, i)
     }).then(dropped => this.releaseMarks(dropped))
     this.ctx.names.forget(parent, name)
   }
