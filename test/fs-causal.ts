@@ -70,7 +70,10 @@ async function catAndPets(t: Test, reads: ReadMode): Promise<number> {
     const tag = `${reads}-${i}`
     await writer.release((await writer.create(usTop, `cat-${tag}`, 0o644, 2, root)).fh)
     await writer.release((await writer.create(eu, `pets-${tag}`, 0o644, 2, root)).fh)
-    while (!(await reader.resolve(`/eu/pets-${tag}`).catch(() => undefined))) await sleep(2)
+    // a reader may see a write late, never never: give up (and fail) rather than wait forever
+    for (const giveUp = Date.now() + 20_000; !(await reader.resolve(`/eu/pets-${tag}`).catch(() => undefined)); await sleep(2)) {
+      if (Date.now() > giveUp) throw new Error(`round ${i}: pets-${tag} not found after 20 s`)
+    }
     const cat = await reader.resolve(`/us/cat-${tag}`).catch((err: { code?: string }) => err.code)
     if (cat === 'ENOENT') anomalies++
     else t.ok(typeof cat === 'object', `round ${i}: cat-${tag} found`)
@@ -78,11 +81,11 @@ async function catAndPets(t: Test, reads: ReadMode): Promise<number> {
   return anomalies
 }
 
-t.test('reading nearest unchecked, an effect shows before its cause', async t => {
+t.test('reading nearest unchecked, an effect shows before its cause', { timeout: 120_000 }, async t => {
   const anomalies = await catAndPets(t, 'nearest')
   t.ok(anomalies > 0, `pets-N seen without cat-N in ${anomalies} of ${ROUNDS} rounds`)
 })
 
-t.test('reading causally, never', async t => {
+t.test('reading causally, never', { timeout: 120_000 }, async t => {
   t.equal(await catAndPets(t, 'causal'), 0, 'cat-N found in every round where pets-N was')
 })
