@@ -23,6 +23,9 @@ import { poolScanCommand } from '../lib/cli/pool-scan'
 import { poolTestCommand } from '../lib/cli/pool-test'
 import { replicateCommand } from '../lib/cli/replicate'
 import { run } from '../lib/cli/run'
+import { snapshotCreateCommand } from '../lib/cli/snapshot-create'
+import { snapshotLsCommand } from '../lib/cli/snapshot-ls'
+import { snapshotRmCommand } from '../lib/cli/snapshot-rm'
 import { statusCommand } from '../lib/cli/status'
 import { umountCommand } from '../lib/cli/umount'
 
@@ -50,5 +53,7 @@ program.addCommand(gcCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
+program.addCommand(new Command('snapshot').description('consistent snapshots of the whole filesystem: create, ls, rm (mount one with mount --snapshot)')
+  .addCommand(snapshotCreateCommand()).addCommand(snapshotLsCommand()).addCommand(snapshotRmCommand()))
 
 run(program)

@@ -4,6 +4,7 @@
 // ~/.meridian/mount.log, and returns once the mount is in /proc/mounts.
 import { readModes, type ReadMode } from '../causal'
 import { openFilesystem } from '../client/open'
+import { openSnapshot } from '../client/snapshot'
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
@@ -38,6 +39,8 @@ export interface MountCliOptions {
   options?: string
   /** the FUSE binding: lowlevel (default) or fuse-native */
   binding?: string
+  /** mount this snapshot (meridian snapshot create), read-only, instead of the live filesystem */
+  snapshot?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -130,7 +133,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   try {
     const nearest = nearestMembers(opts.nearest)
     const spreadDirectories = opts.spreadDirectories
-    fs = await openFilesystem(store, { name, reads, nearest, spreadDirectories }).catch(async (err: unknown) => {
+    fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, { name }) : await openFilesystem(store, { name, reads, nearest, spreadDirectories }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
@@ -138,6 +141,8 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
     })
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
+      // a snapshot is what the filesystem was: the kernel refuses every change to it
+      readOnly: parsed.mount.readOnly || opts.snapshot !== undefined,
       binding,
       debug: opts.debug,
       attrTimeout: seconds('attr-timeout', opts.attrTimeout),
@@ -218,6 +223,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.spreadDirectories) args.push('--spread-directories')
   if (opts.options !== undefined) args.push('-o', opts.options)
   if (opts.binding !== undefined) args.push('--binding', opts.binding)
+  if (opts.snapshot !== undefined) args.push('--snapshot', opts.snapshot)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -275,6 +281,7 @@ export function mountCommand(): Command {
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
     .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
+    .option('--snapshot <name>', 'mount this snapshot of the filesystem, read-only (meridian snapshot ls)')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

@@ -31,6 +31,11 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   reads?: ReadMode
   /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
   nearest?: Record<string, string>
+  /**
+   * group id -> store, for groups given rather than opened by URL (a snapshot's, in memory);
+   * the filesystem closes them, the root group's among them
+   */
+  stores?: Map<number, MetaStore>
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -74,8 +79,10 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,
-      owns: pools.map(p => p.driver),
+      owns: [...pools.map(p => p.driver), ...(opts.stores?.values() ?? [])],
       openGroup: async group => {
+        const given = opts.stores?.get(group.id)
+        if (given) return { store: given, release: async () => undefined }
         const near = opts.nearest?.[group.name]
         const opened = await openShared(near ? withNearest(group.url, near) : group.url, GROUP_DEADLINE_MS)
         return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened

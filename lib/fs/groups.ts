@@ -3,6 +3,7 @@
 // it, ino.ts), from the group list in the root group. Stores opened here are released here.
 // An operation over several groups runs as one cross-group transaction (lib/txn) when it
 // writes in more than one; whoever meets its intents settles them from its record.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { EIO } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
@@ -14,6 +15,10 @@ import { groupOf, ROOT_GROUP } from './ino'
 import type { InodeCache } from './inode-cache'
 import { decodeRecord, type GroupRecord, type Keys } from './schema'
 import { attempts, Tx } from './tx'
+
+/** how long a cross-group transaction waits for a snapshot's fence to go, and how often it looks */
+const FENCE_WAIT_MS = 15_000
+const FENCE_POLL_MS = 20
 
 /** TxFor gives an operation over several groups its transaction in the group of an inode */
 export type TxFor = (ino: number) => Promise<Tx>
@@ -86,19 +91,28 @@ export class Groups {
   private async commitAcross(writers: Array<[number, Tx]>): Promise<boolean> {
     const stores = await this.storesByName(writers.map(([id]) => id))
     const epoch = this.keys.epoch()
+    // a snapshot being cut fences every group (lib/snapshot/fence.ts): no prepare while it stands
+    const unfenced = { key: this.keys.fence(), target: 'create' as const, op: '=' as const, value: 0 }
     const participants = writers.map(([id, tx]) => {
       const { compares, ops } = tx.plan()
       return {
         group: String(id),
         // the epoch is checked, not locked: every transaction of the group compares it
         compares: compares.filter(c => c.key !== epoch),
-        guards: compares.filter(c => c.key === epoch),
+        guards: [...compares.filter(c => c.key === epoch), unfenced],
         ops: ops.filter((op): op is Exclude<typeof op, { type: 'get' }> => op.type !== 'get'),
       }
     })
     const res = await crossGroupCommit(name => stores.get(name)!, String(writers[0][0]), participants, { recordPrefix: this.keys.txns(), timeoutMs: this.crossTimeoutMs })
     if (res.outcome === 'conflict' && res.intent) await this.resolve(res.intent)
+    else if (res.outcome === 'conflict') await this.fenceLifted(stores.get(res.group)!)
     return res.outcome === 'committed'
+  }
+
+  /** fenceLifted waits while a snapshot fences the group (its fence lease bounds the wait) */
+  private async fenceLifted(store: MetaStore): Promise<void> {
+    const giveUp = Date.now() + FENCE_WAIT_MS
+    while ((await store.get(this.keys.fence())).kv && Date.now() < giveUp) await sleep(FENCE_POLL_MS)
   }
 
   /** resolve settles the cross-group transaction of an intent met (waiting for it while it is live) */

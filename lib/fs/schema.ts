@@ -18,10 +18,14 @@
 //                                      so one planned under an older configuration is refused
 //   fs/<name>/txn/<txid>               a cross-group transaction's record, in its coordinator group
 //                                      (while it runs, the keys it holds read as intent envelopes)
+//   fs/<name>/fence                    while a snapshot is being cut: no cross-group transaction
+//                                      may prepare in this group (bound to the snapshot's lease)
 //
 // The root group alone also holds the configuration (each change bumps the epoch in every group):
 //   fs/<name>/group/<group name>       JSON GroupRecord: the group's id and metadata URL
 //   fs/<name>/partition/<path>         JSON PartitionRecord: the group a subtree lives in
+//   fs/<name>/snapshot/<snapshot name> JSON record of a snapshot: each group's cut revision and
+//                                      the blobs holding its metadata (lib/snapshot)
 // and every other group holds
 //   fs/<name>/member                   JSON MemberRecord: which filesystem and group this store is
 //   fs/<name>/placement/...            pools, policies, their epoch, the replication queue:
@@ -79,6 +83,9 @@ export class Keys {
   partition(path: string): string { return this.partitions() + path }
   member(): string { return this.prefix + 'member' }
   txns(): string { return this.prefix + 'txn/' }
+  fence(): string { return this.prefix + 'fence' }
+  snapshots(): string { return this.prefix + 'snapshot/' }
+  snapshot(name: string): string { return this.snapshots() + name }
 
   /**
    * parse takes a key of section s apart; undefined when it does not start with a well-formed

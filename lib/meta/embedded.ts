@@ -141,6 +141,10 @@ export class EmbeddedStore implements MetaStore {
 
   async range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {
     this.live()
+    // this engine answers from its current state: a read at another revision cannot be served
+    if (opts.revision !== undefined && opts.revision !== this.revision()) {
+      throw new MetaError('ECOMPACTED', `the embedded store reads only its current revision ${this.revision()}, not ${opts.revision}`)
+    }
     const p = toBuffer(prefix)
     const end = prefixEnd(p)
     let start = p

@@ -108,8 +108,9 @@ export class EtcdStore implements MetaStore {
       range_end: end.length === 0 ? Buffer.from([0]) : end,
       limit: opts.limit ?? 0,
       serializable: opts.serializable,
+      revision: opts.revision,
     }, o))
-    return { kvs: res.kvs.map(toKv), more: res.more, revision: Number(res.header.revision) }
+    return { kvs: res.kvs.map(toKv), more: res.more, revision: opts.revision ?? Number(res.header.revision) }
   }
 
   async txn(compares: Compare[], success: Op[], failure: Op[] = []): Promise<TxnResult> {

@@ -50,12 +50,19 @@ export interface RangeOptions {
   after?: Bytes
   /** serve from the local member without a quorum round (may be stale) */
   serializable?: boolean
+  /**
+   * read the keys as they were at this revision (the revision of an earlier answer), so that
+   * the pages of one long read agree; ECOMPACTED when the store no longer holds that revision
+   * (a store without history holds only its current one)
+   */
+  revision?: number
 }
 
 export interface RangeResult {
   kvs: KeyValue[]
   /** true when the limit cut the answer short: continue with after = last key */
   more: boolean
+  /** the store's revision, or the one asked for (RangeOptions.revision) */
   revision: number
 }
 

@@ -27,7 +27,7 @@ export interface GcReport {
 export async function collectGarbage(store: MetaStore, fsName: string, drivers: Map<string, PoolDriver>,
   opts: { graceMs: number; dryRun?: boolean; onProgress?(done: number, total: number): void }): Promise<GcReport> {
   const keys = new PlacementKeys(fsName)
-  const refs = await referencedBlobs(store, fsName)
+  const refs = await referencedBlobs(store, fsName, drivers)
   const keep = new Set((await new ReplicationQueue(store, fsName).list()).map(e => e.id))
   const filters = new PoolFilters(store, fsName)
   for (const name of drivers.keys()) {

@@ -19,7 +19,7 @@ export async function checkPlacement(store: MetaStore, fsName: string, drivers: 
   for (const p of config.pools) {
     if (!drivers.has(p.name)) problems.push({ kind: 'unreachable-pool', detail: `pool ${p.name} did not open: its copies are unknown` })
   }
-  for (const [id, ref] of await referencedBlobs(store, fsName)) {
+  for (const [id, ref] of await referencedBlobs(store, fsName, drivers)) {
     const want = targetsOf(id, ref, config)
     let have = await holders(id, config, drivers)
     if (opts.verify) {

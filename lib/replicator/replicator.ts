@@ -69,7 +69,7 @@ export class Replicator {
   async pass(): Promise<PassReport> {
     const started = Date.now()
     const config = await this.placement.load()
-    const refs = await referencedBlobs(this.store, this.fsName)
+    const refs = await referencedBlobs(this.store, this.fsName, this.drivers)
     const blooms = new Map<string, BloomFilter | null>()
     for (const [name, driver] of this.drivers) blooms.set(name, await this.filters.load(name, driver))
     const report: PassReport = { epoch: config.epoch, referenced: refs.size, queued: 0, copies: 0, copiedBytes: 0, deletes: 0, backlog: { blobs: 0, bytes: 0 }, badCopies: {}, ms: 0 }
