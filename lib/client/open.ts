@@ -31,6 +31,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   reads?: ReadMode
   /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
   nearest?: Record<string, string>
+  /** the site this mount is in: blobs are read from its pools first (lib/placement/placed-pools.ts) */
+  site?: string
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -69,7 +71,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const settings = await readSettings(store, name)
   const session = await causalSession(store, name, opts.reads ?? 'causal')
   // blocks go where the placement policies say, through every pool of the pool map
-  const { pools, placement } = await openPlacedPools(store, name)
+  const { pools, placement } = await openPlacedPools(store, name, { site: opts.site })
   const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
