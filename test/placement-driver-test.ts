@@ -29,7 +29,7 @@ t.test('the example driver loaded by path passes every case', async t => {
   t.equal(r.code, 0, r.err)
   t.match(r.out, /^driver 'example-flat' from /)
   t.match(r.out, /pass {2}get reads a byte range/)
-  t.match(r.out, /passed: all 13 cases/)
+  t.match(r.out, /passed: all 14 cases/)
   t.notMatch(r.out, /FAIL/)
 })
 
@@ -50,7 +50,7 @@ t.test('a broken driver fails the cases it breaks, and the command exits 1', asy
 t.test('a built-in driver by name', async t => {
   const r = await meridian('driver-test', 'local', '--opt', `path=${scratch(t)}`)
   t.equal(r.code, 0, r.err)
-  t.match(r.out, /passed: all 13 cases/)
+  t.match(r.out, /passed: all 14 cases/)
 })
 
 t.test('a module that does not load: one line, exit 2', async t => {

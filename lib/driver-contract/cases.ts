@@ -193,6 +193,19 @@ export const contractCases: ContractCase[] = [
     },
   },
   {
+    name: 'listSizes, when the driver has it, yields what list does with each blob\'s size',
+    async run(c, open) {
+      const driver = await opened(c, open)
+      if (!driver.listSizes) return c.ok(true, 'no listSizes: pool ls shows no bytes for this driver')
+      const blobs = [randomBlob(0), randomBlob(10), randomBlob(70_000)]
+      for (const blob of blobs) await putBlob(c, driver, blob)
+      const sizes = new Map<string, number>()
+      for await (const { id, bytes } of driver.listSizes()) sizes.set(id, bytes)
+      c.ok(sameSet([...sizes.keys()], await listed(driver)), 'the same ids as list')
+      for (const blob of blobs) c.ok(sizes.get(blob.id) === blob.data.length, `${blob.data.length} bytes: listed as ${sizes.get(blob.id)}`)
+    },
+  },
+  {
     name: 'ids that are not blob ids are refused with EINVAL',
     async run(c, open) {
       const driver = await opened(c, open)
