@@ -19,8 +19,8 @@ export type Log = (msg: string, ctx: object) => void
 
 /** Placement decides where a sealed block goes (lib/placement implements it over the policies) */
 export interface Placement {
-  /** targets are the pools blob id belongs in, in order, and how many must hold it before put returns */
-  targets(id: string): { pools: string[]; sync: number }
+  /** targets are the pools blob id of the file at path (when known) belongs in, in order, and how many must hold it before put returns */
+  targets(id: string, path?: string): { pools: string[]; sync: number }
   /** readOrder is every pool to try for blob id, best first (its targets, the nearest, those a filter does not rule out) */
   readOrder(id: string): string[]
   /** stored tells the placement which pools now hold blob id */
@@ -69,11 +69,14 @@ export class BlobStore {
     this.log = log
   }
 
-  /** put stores data in `copies` pools and returns its id; data must not change afterwards (it is cached). */
-  async put(data: Buffer): Promise<string> {
+  /**
+   * put stores data in `copies` pools, or where the placement puts a block of the file at path,
+   * and returns its id; data must not change afterwards (it is cached).
+   */
+  async put(data: Buffer, path?: string): Promise<string> {
     this.checkOpen()
     const id = await idOf(data)
-    const plan = this.placement?.targets(id)
+    const plan = this.placement?.targets(id, path)
     // a target that fails is stood in for by the next target, then by any other pool (the replicator moves it later)
     const order = plan ? this.withTargetsFirst(plan.pools) : this.pools
     const copies = plan ? Math.min(plan.sync, order.length) : this.copies

@@ -1,7 +1,8 @@
 // What a mount writes and reads through: every pool of the placement config (active and
 // draining), opened, and a Placement for lib/data's BlobStore that sends each sealed block to
-// its targets under the root policy, `sync` of them before the metadata commit and the rest
-// queued durably for the replicator, and queues a blob a read found a bad copy of for repair.
+// its targets under the policy of its file's path, `sync` of them before the metadata commit
+// and the rest queued durably for the replicator, and queues a blob a read found a bad copy of
+// for repair.
 //
 // Reads: a blob's targets first, then every other pool (a copy not moved yet); within each, the
 // pools of the mount's site (`mount --site`) first. A pool whose bloom filter says the blob is
@@ -9,10 +10,11 @@
 // scan or replicator update, and a blob written since may be there). The mount adds what it
 // writes to the filters it holds, so that its own new blobs are never put behind.
 //
-// Why the root policy: a block is sealed for an inode, and an inode does not know its path
-// (hard links give it several; lib/fs is inode-based), so per-path policies are applied by the
-// replicator, which walks the namespace. A mount takes the pool map it opened with; pools
-// added later are used after a remount (the replicator sees them at once).
+// The path is the one the mount last reached the file by (lib/fs/name-cache.ts pathOf); when
+// it does not know one, the root policy. A hard-linked file, or one renamed by another mount,
+// may be written under another path's policy than the one it ends up under: the replicator,
+// which walks the namespace, moves those copies. A mount takes the pool map it opened with;
+// pools added later are used after a remount (the replicator sees them at once).
 import type { BloomFilter } from 'bloom-filters'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
@@ -41,8 +43,8 @@ export class PolicyPlacement implements Placement {
     this.siteOf = new Map(config.pools.map(p => [p.name, p.site]))
   }
 
-  targets(id: string): { pools: string[]; sync: number } {
-    const { policy } = ruleFor('/', this.config.rules)!
+  targets(id: string, path = '/'): { pools: string[]; sync: number } {
+    const { policy } = ruleFor(path, this.config.rules)!
     return { pools: targets(id, policy, this.config.pools), sync: policy.sync }
   }
 
