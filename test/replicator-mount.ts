@@ -1,5 +1,6 @@
 // mount --replicate: the replicator inside a background mount (a real FUSE mount served by
-// another process) copies what the mount wrote with one synchronous copy to its second site,
+// another process) copies what the mount wrote with one synchronous copy to its second site
+// (woken by the queue entries the writes made: its interval, 600 s, never comes),
 // without any `meridian replicate`; and bad --site / --replicate-interval values are one line.
 import t from 'tap'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -40,7 +41,7 @@ t.test('a mount with --replicate makes the second copies itself', async t => {
     t.notOk(isMounted(dir), 'nothing mounted')
   }
 
-  const r = ok('mount', '--background', dir, '--site', 'default', '--replicate', '--replicate-interval', '1')
+  const r = ok('mount', '--background', dir, '--site', 'default', '--replicate', '--replicate-interval', '600')
   track(Number(/\(pid (\d+)/.exec(r)?.[1]))
   if (!isMounted(dir)) return t.fail('not mounted: nothing to write through')
   const files = Array.from({ length: 6 }, (_, i) => randomBytes(100_000 + i * 1000))

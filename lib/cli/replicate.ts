@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import { ConfigError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import { PlacementKeys } from '../placement/keys'
 import { PlacementStore } from '../placement/placement-config'
 import { Replicator, type PassReport } from '../replicator/replicator'
 import { RANGES } from '../replicator/work-leases'
@@ -60,26 +61,57 @@ export interface ReplicatorService {
   stop(): Promise<void>
 }
 
+/** how soon after a watched change a pass starts (changes arriving meanwhile share it) */
+const WAKE_MS = 1_000
+
 /**
  * startReplicator runs a pass every intervalS seconds (each reads the pool map and policies
- * afresh) until stopped; stop waits for the pass under way. A pass that fails is reported and
- * the next one runs on time. `mount --replicate` runs one beside the mount, on its store.
+ * afresh) until stopped, and sooner when it sees work arrive: it watches the placement keys
+ * and wakes a second after a blob is queued (a write with fewer synchronous copies than
+ * replicas, a read that found a bad copy) or the pools or policies change; a pass under way
+ * when that happens is followed by another. stop waits for the pass under way. A pass that
+ * fails is reported and the next one runs on time. `mount --replicate` runs one beside the
+ * mount, on its store.
  */
 export function startReplicator(store: MetaStore, fsName: string, opts: { intervalS: number; bandwidth: number; onPass(r: PassResult): void; onError(err: unknown): void }): ReplicatorService {
+  const keys = new PlacementKeys(fsName)
   let stopped = false
+  let passing = false
+  let again = false
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
+  const schedule = (ms: number) => {
+    clearTimeout(timer)
+    if (!stopped) timer = setTimeout(next, ms)
+  }
   const next = () => {
+    passing = true
+    again = false
     running = replicatePass(store, fsName, { bandwidth: opts.bandwidth, log: (msg, ctx) => log.warn(ctx, msg) })
       .then(opts.onPass, opts.onError)
-      .then(() => { if (!stopped) timer = setTimeout(next, opts.intervalS * 1000) })
+      .then(() => {
+        passing = false
+        schedule(again ? WAKE_MS : opts.intervalS * 1000)
+      })
   }
+  const wake = () => {
+    if (passing) again = true
+    else schedule(WAKE_MS)
+  }
+  const watching = store.watch(keys.prefix, {
+    onEvents: events => {
+      if (events.some(e => e.type === 'put' && (e.kv.key.toString().startsWith(keys.queue()) || e.kv.key.toString() === keys.epoch()))) wake()
+    },
+    onError: err => log.warn({ err }, 'replicator: watching the placement keys failed; passes run every interval only'),
+  })
+  watching.catch(err => log.warn({ err }, 'replicator: cannot watch the placement keys; passes run every interval only'))
   next()
   return {
     stop: async () => {
       stopped = true
       clearTimeout(timer)
       await running
+      await watching.then(w => w.close(), () => undefined)
     },
   }
 }

@@ -97,7 +97,9 @@ export class Replicator {
       if (this.opts.verify) have = await this.dropCorrupt(id, have, report)
       if (want.some(p => !have.includes(p)) || have.some(p => !want.includes(p))) differing.push({ id, bytes: ref.bytes })
     }
-    await this.queue.add(differing)
+    // only what is not queued yet is written: a watching replicator wakes on new entries
+    const queued = new Set((await this.queue.list()).map(e => e.id))
+    await this.queue.add(differing.filter(d => !queued.has(d.id)))
     report.queued = differing.length
 
     const throttle = new Throttle(this.opts.bandwidth ?? 0)
