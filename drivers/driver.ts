@@ -40,6 +40,8 @@ export interface PoolDriver {
   delete(id: string): Promise<void>
   /** list yields every blob id in the pool, in no particular order */
   list(): AsyncIterable<string>
+  /** listSizes, when the driver can, yields every blob with its size (for `pool ls`); optional */
+  listSizes?(): AsyncIterable<{ id: string; bytes: number }>
   /** usage reports capacity, for statfs */
   usage(): Promise<PoolUsage>
   /** close releases the driver; idempotent */

@@ -55,7 +55,33 @@ t.test('pools and policies through the command line', async t => {
     const ls = await json(t, 'pool', 'ls')
     t.same(ls.pools.map((p: { name: string; reachable: boolean }) => [p.name, p.reachable]), [['eu1', true], ['eu2', true], ['us-s3', true], ['us1', true], ['vendor', true]])
     t.equal(ls.epoch, 3)
-    t.match(await ok(t, 'pool', 'ls'), /us-s3 +us +s3 +1 +active +yes +0 +http:\/\/127\.0\.0\.1:\d+\/meridian-test\/us\//)
+    t.match(await ok(t, 'pool', 'ls'), /us-s3 +us +s3 +1 +active +yes +0 +0 B +http:\/\/127\.0\.0\.1:\d+\/meridian-test\/us\//)
+  })
+
+  t.test('pool ls counts the blobs and bytes each pool holds', async t => {
+    const data = Buffer.alloc(3000, 7)
+    const id = 'sha256-' + createHash('sha256').update(data).digest('hex')
+    // this process opens the s3 pool too: the SDK takes its credentials from the environment
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY }
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey })
+    t.teardown(() => {
+      for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+      }
+    })
+    const pools = [
+      await openPool({ driver: 'local', path: `${home}/eu2` }),
+      await openPool({ driver: 's3', endpoint: s3.endpoint, bucket: s3.bucket, pathStyle: true, prefix: 'us/' }),
+    ]
+    for (const p of pools) {
+      t.teardown(() => p.close())
+      t.teardown(() => p.delete(id))
+      await p.put(id, data)
+    }
+    const held = (await json(t, 'pool', 'ls')).pools.map((p: { name: string; blobs: number; bytes: number | null }) => [p.name, p.blobs, p.bytes])
+    t.same(held, [['eu1', 0, 0], ['eu2', 1, 3000], ['us-s3', 1, 3000], ['us1', 0, 0], ['vendor', 0, null]], 'the example driver lists no sizes')
+    t.match(await ok(t, 'pool', 'ls'), /eu2 +default +local +1 +active +yes +1 +2\.9 KiB /)
   })
 
   t.test('pool test runs the non-destructive contract on a live pool', async t => {

@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { constants } from 'node:fs'
 import { blobId } from '../lib/data/blob-id'
+import { ROOT_INO } from '../lib/fs/schema'
+import { ROOT } from '../lib/fs/types'
 import { Filesystem } from '../lib/fs/filesystem'
 import type { MetaStore } from '../lib/meta/store'
 import { targets } from '../lib/placement/placement'
@@ -123,4 +126,53 @@ t.test('a copy found corrupt on read is served from another copy, reported, and 
   const r = await new Replicator(store, 'w', drivers).pass()
   t.match(r, { copies: 1, badCopies: { [first]: 1 }, backlog: { blobs: 0 } })
   t.equal(blobId(await drivers.get(first)!.get(id)), id, 'the copy is good again')
+})
+
+t.test('per-path policy at write time: each file\'s blocks go to its own path\'s targets before the commit, nothing queued', async t => {
+  const { store, dir } = await setUp(t, { replicas: 1, sync: 1, spread: 'pool', pools: ['eu1'] })
+  // /us/... lives in us1 only, two levels deep to show the longest prefix wins over /us
+  await new PlacementStore(store, 'w').update(c => ({
+    ...c,
+    rules: [...c.rules, { path: '/us', policy: { replicas: 1, sync: 1, spread: 'pool', pools: ['us1'] } }, { path: '/us/both', policy: { replicas: 2, sync: 2, spread: 'site' } }],
+  }))
+  const data = { root: randomBytes(200_000), us: randomBytes(200_000), both: randomBytes(150_000), reopened: randomBytes(120_000) }
+  const blobsOf = async (path: string) => {
+    const refs = await referencedBlobs(store, 'w')
+    return [...refs].filter(([, r]) => r.paths.includes(path)).map(([id]) => id)
+  }
+  await withMount(store, placed, async fs => {
+    const us = await fs.mkdir(ROOT_INO, 'us', 0o755, ROOT)
+    const both = await fs.mkdir(us.ino, 'both', 0o755, ROOT)
+    const write = async (parent: number, name: string, bytes: Buffer) => {
+      const { fh } = await fs.create(parent, name, 0o644, constants.O_RDWR, ROOT)
+      await fs.write(fh, 0, bytes)
+      await fs.release(fh)
+    }
+    await write(ROOT_INO, 'g', data.root)
+    await write(us.ino, 'f', data.us)
+    await write(both.ino, 'b', data.both)
+    await write(us.ino, 'r', Buffer.alloc(0))
+  })
+  // a file that exists already, reached the way the kernel does: lookups from the root, then open
+  await withMount(store, placed, async fs => {
+    const us = await fs.lookup(ROOT_INO, 'us')
+    const r = await fs.lookup(us.ino, 'r')
+    const fh = await fs.open(r.ino, constants.O_RDWR, ROOT)
+    await fs.write(fh, 0, data.reopened)
+    await fs.release(fh)
+  })
+  const drivers = await openLocalPools(t, dir, NAMES)
+  const where = async (id: string) => { const at: string[] = []; for (const [n, d] of drivers) if (await d.has(id)) at.push(n); return at.sort() }
+  const pools = (await new PlacementStore(store, 'w').load()).pools
+  for (const [path, want] of [['/g', () => ['eu1']], ['/us/f', () => ['us1']], ['/us/r', () => ['us1']]] as const) {
+    const ids = await blobsOf(path)
+    t.ok(ids.length >= 2, `${path}: ${ids.length} blobs`)
+    for (const id of ids) t.same(await where(id), want(), `${path}: ${id.slice(0, 15)} on ${want().join()}`)
+  }
+  for (const id of await blobsOf('/us/both/b')) {
+    t.same(await where(id), targets(id, { replicas: 2, sync: 2, spread: 'site' }, pools).sort(), `/us/both/b: ${id.slice(0, 15)} on both its targets (one per site) before the commit`)
+  }
+  t.equal((await new ReplicationQueue(store, 'w').backlog()).blobs, 0, 'nothing was queued: every block was written where its path wants it')
+  const again = await new Replicator(store, 'w', drivers).pass()
+  t.match(again, { queued: 0, copies: 0, deletes: 0 }, 'the replicator finds nothing to move')
 })

@@ -112,6 +112,14 @@ export class LocalPool implements PoolDriver {
     yield* blobIds(this.root, this.shardLevels)
   }
 
+  async *listSizes(): AsyncGenerator<{ id: string; bytes: number }> {
+    for await (const id of this.list()) {
+      // a blob deleted between the listing and its stat is simply not there any more
+      const s = await stat(this.blobPath(id)).catch(() => null)
+      if (s) yield { id, bytes: s.size }
+    }
+  }
+
   async usage(): Promise<PoolUsage> {
     this.checkOpen()
     const fs = await statfs(this.root)

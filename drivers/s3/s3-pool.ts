@@ -107,6 +107,10 @@ export class S3Pool implements PoolDriver {
   }
 
   async *list(): AsyncGenerator<string> {
+    for await (const { id } of this.listSizes()) yield id
+  }
+
+  async *listSizes(): AsyncGenerator<{ id: string; bytes: number }> {
     this.checkOpen()
     const prefix = this.#config.prefix
     let ContinuationToken: string | undefined
@@ -117,10 +121,10 @@ export class S3Pool implements PoolDriver {
       } catch (err) {
         throw toFsError(err, `${this.where}: list`)
       }
-      for (const { Key } of page.Contents ?? []) {
+      for (const { Key, Size } of page.Contents ?? []) {
         const id = Key?.slice(prefix.length)
         // keys below the prefix that are not blobs (another tool's, a nested prefix) are not ours
-        if (id !== undefined && isBlobId(id)) yield id
+        if (id !== undefined && isBlobId(id)) yield { id, bytes: Size ?? 0 }
       }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined
     } while (ContinuationToken)

@@ -18,6 +18,7 @@ import { log } from '../log'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
 import { parseMountOptions } from './mount-options'
+import { mountReplicator, replicateEvery, type ReplicatorService } from './replicate'
 import { print } from './run'
 
 export interface MountCliOptions {
@@ -41,6 +42,12 @@ export interface MountCliOptions {
   binding?: string
   /** mount this snapshot (meridian snapshot create), read-only, instead of the live filesystem */
   snapshot?: string
+  /** the site this mount is in: reads try its pools first */
+  site?: string
+  /** run the replicator inside the mount */
+  replicate?: boolean
+  /** seconds between its passes (default 30) */
+  replicateInterval?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -124,20 +131,24 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   const reads = readMode(opts.reads)
   const binding = bindingOf(opts.binding)
+  const replicateS = replicateEvery(opts)
+  if (replicateS && opts.snapshot !== undefined) throw new ConfigError('replicate', 'a snapshot mount is read-only: it has nothing to replicate')
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
   const store = await openWaiting(meta)
   let fs: Filesystem | undefined
   let mount: Mount | undefined
+  let replicator: ReplicatorService | undefined
   try {
     const nearest = nearestMembers(opts.nearest)
     const spreadDirectories = opts.spreadDirectories
-    fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, { name }) : await openFilesystem(store, { name, reads, nearest, spreadDirectories }).catch(async (err: unknown) => {
+    const site = opts.site
+    fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, { name, site }) : await openFilesystem(store, { name, reads, nearest, spreadDirectories, site }).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return openFilesystem(store, { name, reads, nearest, spreadDirectories })
+      return openFilesystem(store, { name, reads, nearest, spreadDirectories, site })
     })
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
@@ -149,9 +160,11 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       allowOther: opts.allowOther || parsed.mount.allowOther,
     })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
+    if (replicateS) replicator = mountReplicator(store, name, replicateS)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {
+    await replicator?.stop()
     await mount?.unmount().catch(err => log.error({ dir: mnt, err }, 'unmount failed'))
     await fs?.close().catch(err => log.error({ dir: mnt, err }, 'closing the filesystem failed'))
     await store.close().catch(err => log.error({ err }, 'closing the metadata store failed'))
@@ -203,6 +216,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   readMode(opts.reads)
   nearestMembers(opts.nearest)
   bindingOf(opts.binding)
+  replicateEvery(opts)
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
   const mnt = await mountPoint(dir)
@@ -224,6 +238,9 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.options !== undefined) args.push('-o', opts.options)
   if (opts.binding !== undefined) args.push('--binding', opts.binding)
   if (opts.snapshot !== undefined) args.push('--snapshot', opts.snapshot)
+  if (opts.site !== undefined) args.push('--site', opts.site)
+  if (opts.replicate) args.push('--replicate')
+  if (opts.replicateInterval !== undefined) args.push('--replicate-interval', opts.replicateInterval)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -282,6 +299,9 @@ export function mountCommand(): Command {
     .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
     .option('--snapshot <name>', 'mount this snapshot of the filesystem, read-only (meridian snapshot ls)')
+    .option('--site <site>', 'the site this mount is in: blobs are read from its pools first')
+    .option('--replicate', 'run the replicator inside the mount (passes logged)')
+    .option('--replicate-interval <seconds>', 'seconds between its passes (default 30)')
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

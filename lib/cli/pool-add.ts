@@ -29,21 +29,30 @@ export function parseWeight(text: string | undefined): number {
   return w
 }
 
-/** driverConfig is the pool config the options describe; a module driver gets loaded to learn its name */
-function driverConfig(opts: PoolAddOptions): PoolConfig {
-  const config: PoolConfig = { driver: opts.driver }
-  if (!BUILT_IN.has(opts.driver)) {
-    const names = loadDriver(opts.driver)
-    if (names.length !== 1) throw new ConfigError('driver', `module '${opts.driver}' registers ${names.length} drivers; it must register exactly one`)
+/**
+ * driverConfig is the pool config that a driver (built-in name, npm package or path) and
+ * key=value options describe; a module driver is loaded to learn its name. Shared with
+ * `driver-test`.
+ */
+export function driverConfig(driver: string, opt: string[] = []): PoolConfig {
+  const config: PoolConfig = { driver }
+  if (!BUILT_IN.has(driver)) {
+    const names = loadDriver(driver)
+    if (names.length !== 1) throw new ConfigError('driver', `module '${driver}' registers ${names.length} drivers; it must register exactly one`)
     config.driver = names[0]
-    config.module = opts.driver
+    config.module = driver
   }
-  for (const kv of opts.opt ?? []) {
+  for (const kv of opt) {
     const m = /^([A-Za-z][A-Za-z0-9_]*)=(.*)$/.exec(kv)
     if (!m) throw new ConfigError('opt', `'${kv}' is not key=value`)
     if (m[1] in config) throw new ConfigError(`opt ${m[1]}`, 'is given twice')
     config[m[1]] = m[2] === 'true' ? true : m[2] === 'false' ? false : /^\d+$/.test(m[2]) ? Number(m[2]) : m[2]
   }
+  return config
+}
+
+function poolConfig(opts: PoolAddOptions): PoolConfig {
+  const config = driverConfig(opts.driver, opts.opt)
   if (opts.path !== undefined) config.path = opts.path
   // a relative directory means one relative to where the command ran, not to whoever opens the pool later
   if (config.driver === 'local' && typeof config.path === 'string') config.path = resolve(config.path)
@@ -53,7 +62,7 @@ function driverConfig(opts: PoolAddOptions): PoolConfig {
 export async function poolAdd(name: string, opts: PoolAddOptions): Promise<PoolSpec> {
   if (!POOL_NAME.test(name)) throw new ConfigError('name', `'${name}' must be 1-64 letters, digits, . _ - (starting with a letter or digit)`)
   if (!POOL_NAME.test(opts.site ?? '')) throw new ConfigError('site', `'${opts.site}' must be 1-64 letters, digits, . _ -`)
-  const spec: PoolSpec = { name, site: opts.site, weight: parseWeight(opts.weight), state: 'active', config: driverConfig(opts) }
+  const spec: PoolSpec = { name, site: opts.site, weight: parseWeight(opts.weight), state: 'active', config: poolConfig(opts) }
   await (await openDriver(spec)).close()
   return withPlacement(opts, async placement => {
     await placement.update(c => {
@@ -64,7 +73,8 @@ export async function poolAdd(name: string, opts: PoolAddOptions): Promise<PoolS
   })
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
+/** collect gathers a repeatable option */
+export const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function poolAddCommand(): Command {
   return withCommonOptions(new Command('add'))

@@ -1,8 +1,9 @@
 // meridian pool ls: every pool with its site, driver, weight and state, whether it answers,
-// and how many blobs it holds (listed from the pool itself). Driver options are shown as
+// and how many blobs and bytes it holds, from a scan of the pool itself (its bloom filter blob
+// included); bytes only from drivers that list sizes (listSizes). Driver options are shown as
 // stored: they never hold credentials (docs/drivers.md).
 import { Command } from 'commander'
-import type { PoolConfig } from '../../drivers/driver'
+import type { PoolConfig, PoolDriver } from '../../drivers/driver'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
 
@@ -15,6 +16,8 @@ export interface PoolRow {
   reachable: boolean
   /** blobs listed in the pool; null when unreachable */
   blobs: number | null
+  /** bytes they hold; null when unreachable or the driver cannot list sizes */
+  bytes: number | null
   /** why the pool did not answer */
   error?: string
   config: PoolConfig
@@ -28,13 +31,11 @@ export async function poolLs(opts: PlacementCliOptions): Promise<{ epoch: number
       const pools = await Promise.all(config.pools.map(async (p): Promise<PoolRow> => {
         const row = { name: p.name, site: p.site, driver: p.config.driver, weight: p.weight, state: p.state, config: p.config }
         const driver = drivers.open.get(p.name)
-        if (!driver) return { ...row, reachable: false, blobs: null, error: drivers.failed.get(p.name) }
+        if (!driver) return { ...row, reachable: false, blobs: null, bytes: null, error: drivers.failed.get(p.name) }
         try {
-          let blobs = 0
-          for await (const _ of driver.list()) blobs++
-          return { ...row, reachable: true, blobs }
+          return { ...row, reachable: true, ...(await held(driver)) }
         } catch (err) {
-          return { ...row, reachable: false, blobs: null, error: (err as Error).message }
+          return { ...row, reachable: false, blobs: null, bytes: null, error: (err as Error).message }
         }
       }))
       return { epoch: config.epoch, pools }
@@ -42,6 +43,31 @@ export async function poolLs(opts: PlacementCliOptions): Promise<{ epoch: number
       await drivers.close()
     }
   })
+}
+
+/** held counts what a pool holds, listing it once */
+async function held(driver: PoolDriver): Promise<{ blobs: number; bytes: number | null }> {
+  let blobs = 0
+  if (!driver.listSizes) {
+    for await (const _ of driver.list()) blobs++
+    return { blobs, bytes: null }
+  }
+  let bytes = 0
+  for await (const b of driver.listSizes()) {
+    blobs++
+    bytes += b.bytes
+  }
+  return { blobs, bytes }
+}
+
+/** size prints bytes for people: 0, 812 B, 3.4 MiB */
+function size(bytes: number | null): string {
+  if (bytes === null) return '-'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  let n = bytes
+  let u = 0
+  for (; n >= 1024 && u < units.length - 1; u++) n /= 1024
+  return u === 0 ? `${n} B` : `${n.toFixed(1)} ${units[u]}`
 }
 
 /** location is the short place a pool lives: a directory, a bucket */
@@ -52,8 +78,8 @@ function location(c: PoolConfig): string {
 }
 
 export function table(rows: PoolRow[], epoch: number): string {
-  const head = ['pool', 'site', 'driver', 'weight', 'state', 'reachable', 'blobs', 'location']
-  const lines = rows.map(r => [r.name, r.site, r.driver, String(r.weight), r.state, r.reachable ? 'yes' : `no (${r.error ?? ''})`, r.blobs === null ? '-' : String(r.blobs), location(r.config)])
+  const head = ['pool', 'site', 'driver', 'weight', 'state', 'reachable', 'blobs', 'bytes', 'location']
+  const lines = rows.map(r => [r.name, r.site, r.driver, String(r.weight), r.state, r.reachable ? 'yes' : `no (${r.error ?? ''})`, r.blobs === null ? '-' : String(r.blobs), size(r.bytes), location(r.config)])
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map(l => l[i].length)))
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
   return [`pool map at epoch ${epoch}`, fmt(head), ...lines.map(fmt)].join('\n')
@@ -61,7 +87,7 @@ export function table(rows: PoolRow[], epoch: number): string {
 
 export function poolLsCommand(): Command {
   return withCommonOptions(new Command('ls'))
-    .description('list the pools: site, driver, weight, state, reachable, blobs held')
+    .description('list the pools: site, driver, weight, state, reachable, blobs and bytes held')
     .action(async (opts: PlacementCliOptions) => {
       const r = await poolLs(opts)
       print(opts.json, r, table(r.pools, r.epoch))

@@ -4,7 +4,12 @@
 import { Presets, SingleBar } from 'cli-progress'
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
+import { log } from '../log'
+import type { MetaStore } from '../meta/store'
+import { PlacementKeys } from '../placement/keys'
+import { PlacementStore } from '../placement/placement-config'
 import { Replicator, type PassReport } from '../replicator/replicator'
+import { RANGES } from '../replicator/work-leases'
 import { parseSize } from './format'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
@@ -19,55 +24,131 @@ export interface ReplicateOptions extends PlacementCliOptions {
   progress?: boolean
 }
 
-/** replicateOnce runs one pass and closes everything */
-export async function replicateOnce(opts: ReplicateOptions): Promise<PassReport & { unreachable: Record<string, string> }> {
-  const bandwidth = opts.bandwidth === undefined ? 0 : parseSize('bandwidth', opts.bandwidth)
-  return withPlacement(opts, async (placement, store) => {
-    const drivers = await openDrivers((await placement.load()).pools)
-    const bar = opts.progress ? new SingleBar({ format: ' {bar} {value}/{total} blobs | {duration_formatted}', clearOnComplete: true }, Presets.shades_classic) : undefined
-    try {
-      let started = false
-      const replicator = new Replicator(store, placement.fsName, drivers.open, {
-        bandwidth,
-        onProgress: (done, total) => {
-          if (!started) { bar?.start(total, 0); started = true }
-          bar?.update(done)
-        },
-      })
-      const report = await replicator.pass()
-      return { ...report, unreachable: Object.fromEntries(drivers.failed) }
-    } finally {
-      bar?.stop()
-      await drivers.close()
-    }
-  })
+export type PassResult = PassReport & { unreachable: Record<string, string> }
+
+/** replicatePass runs one pass over fsName in store, through its pools opened for the pass */
+export async function replicatePass(store: MetaStore, fsName: string, opts: { bandwidth: number; progress?: boolean; log?(msg: string, ctx: object): void }): Promise<PassResult> {
+  const drivers = await openDrivers((await new PlacementStore(store, fsName).load()).pools)
+  const bar = opts.progress ? new SingleBar({ format: ' {bar} {value}/{total} blobs | {duration_formatted}', clearOnComplete: true }, Presets.shades_classic) : undefined
+  try {
+    let started = false
+    const replicator = new Replicator(store, fsName, drivers.open, {
+      bandwidth: opts.bandwidth,
+      log: opts.log,
+      onProgress: (done, total) => {
+        if (!started) { bar?.start(total, 0); started = true }
+        bar?.update(done)
+      },
+    })
+    const report = await replicator.pass()
+    return { ...report, unreachable: Object.fromEntries(drivers.failed) }
+  } finally {
+    bar?.stop()
+    await drivers.close()
+  }
 }
 
-export function summary(r: PassReport & { unreachable: Record<string, string> }): string {
+const bandwidthOf = (opts: ReplicateOptions) => (opts.bandwidth === undefined ? 0 : parseSize('bandwidth', opts.bandwidth))
+
+/** replicateOnce runs one pass and closes everything */
+export async function replicateOnce(opts: ReplicateOptions): Promise<PassResult> {
+  const bandwidth = bandwidthOf(opts)
+  return withPlacement(opts, (placement, store) => replicatePass(store, placement.fsName, { bandwidth, progress: opts.progress }))
+}
+
+/** a replicator running passes in the background until stopped */
+export interface ReplicatorService {
+  stop(): Promise<void>
+}
+
+/** how soon after a watched change a pass starts (changes arriving meanwhile share it) */
+const WAKE_MS = 1_000
+
+/**
+ * startReplicator runs a pass every intervalS seconds (each reads the pool map and policies
+ * afresh) until stopped, and sooner when it sees work arrive: it watches the placement keys
+ * and wakes a second after a blob is queued (a write with fewer synchronous copies than
+ * replicas, a read that found a bad copy) or the pools or policies change; a pass under way
+ * when that happens is followed by another. stop waits for the pass under way. A pass that
+ * fails is reported and the next one runs on time. `mount --replicate` runs one beside the
+ * mount, on its store.
+ */
+export function startReplicator(store: MetaStore, fsName: string, opts: { intervalS: number; bandwidth: number; onPass(r: PassResult): void; onError(err: unknown): void }): ReplicatorService {
+  const keys = new PlacementKeys(fsName)
+  let stopped = false
+  let passing = false
+  let again = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  const schedule = (ms: number) => {
+    clearTimeout(timer)
+    if (!stopped) timer = setTimeout(next, ms)
+  }
+  const next = () => {
+    passing = true
+    again = false
+    running = replicatePass(store, fsName, { bandwidth: opts.bandwidth, log: (msg, ctx) => log.warn(ctx, msg) })
+      .then(opts.onPass, opts.onError)
+      .then(() => {
+        passing = false
+        schedule(again ? WAKE_MS : opts.intervalS * 1000)
+      })
+  }
+  const wake = () => {
+    if (passing) again = true
+    else schedule(WAKE_MS)
+  }
+  const watching = store.watch(keys.prefix, {
+    onEvents: events => {
+      if (events.some(e => e.type === 'put' && (e.kv.key.toString().startsWith(keys.queue()) || e.kv.key.toString() === keys.epoch()))) wake()
+    },
+    onError: err => log.warn({ err }, 'replicator: watching the placement keys failed; passes run every interval only'),
+  })
+  watching.catch(err => log.warn({ err }, 'replicator: cannot watch the placement keys; passes run every interval only'))
+  next()
+  return {
+    stop: async () => {
+      stopped = true
+      clearTimeout(timer)
+      await running
+      await watching.then(w => w.close(), () => undefined)
+    },
+  }
+}
+
+/** intervalOf reads seconds between passes: above 0, default 30 */
+export function intervalOf(text: string | undefined, field = 'interval'): number {
+  const interval = text === undefined ? 30 : Number(text)
+  if (!(interval > 0)) throw new ConfigError(field, `'${text}' must be a number of seconds above 0`)
+  return interval
+}
+
+export function summary(r: PassResult): string {
   const mib = (n: number) => (n / 1024 ** 2).toFixed(1)
   const lines = [
     `replicated at epoch ${r.epoch} in ${(r.ms / 1000).toFixed(1)} s: ${r.referenced} blobs referenced, ${r.queued} differed from their targets; ` +
     `${r.copies} copies made (${mib(r.copiedBytes)} MiB, verified), ${r.deletes} surplus copies deleted; backlog ${r.backlog.blobs} blobs, ${mib(r.backlog.bytes)} MiB`,
   ]
+  if (r.ranges < RANGES) lines.push(`  ${r.ranges} of ${RANGES} work ranges handled; another replicator held the others`)
   for (const [pool, n] of Object.entries(r.badCopies)) lines.push(`  pool ${pool}: ${n} bad copies found (missing or corrupt)`)
   for (const [pool, why] of Object.entries(r.unreachable)) lines.push(`  pool ${pool}: unreachable (${why})`)
   return lines.join('\n')
 }
 
 async function service(opts: ReplicateOptions): Promise<void> {
-  const interval = opts.interval === undefined ? 30 : Number(opts.interval)
-  if (!(interval > 0)) throw new ConfigError('interval', `'${opts.interval}' must be a number of seconds above 0`)
-  let stop = false
-  const wake = new AbortController()
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stop = true; wake.abort() })
-  while (!stop) {
-    const r = await replicateOnce({ ...opts, progress: false })
-    print(opts.json, { ...r }, summary(r))
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(resolve, interval * 1000)
-      wake.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+  const intervalS = intervalOf(opts.interval)
+  const bandwidth = bandwidthOf(opts)
+  await withPlacement(opts, async (placement, store) => {
+    const stopped = new Promise(resolve => { for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, resolve) })
+    const replicator = startReplicator(store, placement.fsName, {
+      intervalS,
+      bandwidth,
+      onPass: r => print(opts.json, { ...r }, summary(r)),
+      onError: err => log.error({ err }, 'replication pass failed'),
     })
-  }
+    await stopped
+    await replicator.stop()
+  })
 }
 
 export function replicateCommand(): Command {
@@ -82,4 +163,20 @@ export function replicateCommand(): Command {
       print(opts.json, { ...r }, summary(r))
       if (r.backlog.blobs > 0) process.exitCode = 1
     })
+}
+
+/** replicateEvery reads `mount --replicate [--replicate-interval S]`: the seconds between passes, undefined without --replicate */
+export function replicateEvery(opts: { replicate?: boolean; replicateInterval?: string }): number | undefined {
+  const interval = intervalOf(opts.replicateInterval, 'replicate-interval')
+  return opts.replicate ? interval : undefined
+}
+
+/** mountReplicator is `mount --replicate`: passes on the mount's store, their summaries logged */
+export function mountReplicator(store: MetaStore, fsName: string, intervalS: number): ReplicatorService {
+  return startReplicator(store, fsName, {
+    intervalS,
+    bandwidth: 0,
+    onPass: r => log.info({ ...r }, 'replication pass'),
+    onError: err => log.error({ err }, 'replication pass failed'),
+  })
 }

@@ -36,6 +36,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
    * the filesystem closes them, the root group's among them
    */
   stores?: Map<number, MetaStore>
+  /** the site this mount is in: blobs are read from its pools first (lib/placement/placed-pools.ts) */
+  site?: string
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -74,7 +76,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const settings = await readSettings(store, name)
   const session = await causalSession(store, name, opts.reads ?? 'causal')
   // blocks go where the placement policies say, through every pool of the pool map
-  const { pools, placement } = await openPlacedPools(store, name)
+  const { pools, placement } = await openPlacedPools(store, name, { site: opts.site })
   const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {

@@ -19,8 +19,12 @@ export type Log = (msg: string, ctx: object) => void
 
 /** Placement decides where a sealed block goes (lib/placement implements it over the policies) */
 export interface Placement {
-  /** targets are the pools blob id belongs in, in order, and how many must hold it before put returns */
-  targets(id: string): { pools: string[]; sync: number }
+  /** targets are the pools blob id of the file at path (when known) belongs in, in order, and how many must hold it before put returns */
+  targets(id: string, path?: string): { pools: string[]; sync: number }
+  /** readOrder is every pool to try for blob id, best first (its targets, the nearest, those a filter does not rule out) */
+  readOrder(id: string): string[]
+  /** stored tells the placement which pools now hold blob id */
+  stored(id: string, pools: string[]): void
   /** defer records durably that blob id still lacks copies on some of its targets, for the replicator */
   defer(id: string, bytes: number): Promise<void>
   /** reportBad records durably that a pool's copy of a blob was found missing or corrupt, for repair */
@@ -65,11 +69,14 @@ export class BlobStore {
     this.log = log
   }
 
-  /** put stores data in `copies` pools and returns its id; data must not change afterwards (it is cached). */
-  async put(data: Buffer): Promise<string> {
+  /**
+   * put stores data in `copies` pools, or where the placement puts a block of the file at path,
+   * and returns its id; data must not change afterwards (it is cached).
+   */
+  async put(data: Buffer, path?: string): Promise<string> {
     this.checkOpen()
     const id = await idOf(data)
-    const plan = this.placement?.targets(id)
+    const plan = this.placement?.targets(id, path)
     // a target that fails is stood in for by the next target, then by any other pool (the replicator moves it later)
     const order = plan ? this.withTargetsFirst(plan.pools) : this.pools
     const copies = plan ? Math.min(plan.sync, order.length) : this.copies
@@ -92,6 +99,7 @@ export class BlobStore {
     const results = await Promise.all(Array.from({ length: copies }, writeOne))
     const stored = results.filter(Boolean).length
     if (stored < copies) throw EIO(`blob ${id}: stored in ${stored} of the ${copies} pools required`)
+    this.placement?.stored(id, written)
     if (plan && (plan.pools.length > copies || written.some(n => !plan.pools.includes(n)))) await this.placement!.defer(id, data.length)
     this.cache?.set(id, data)
     return id
@@ -157,7 +165,7 @@ export class BlobStore {
     return pending
   }
 
-  /** withTargetsFirst is every pool, the targets first in their order (target names this store lacks are skipped) */
+  /** withTargetsFirst is every pool, the named ones first in their order (names this store lacks are skipped) */
   private withTargetsFirst(targets: string[]): Pool[] {
     const first = targets.flatMap(n => this.pools.filter(p => p.name === n))
     return [...first, ...this.pools.filter(p => !first.includes(p))]
@@ -165,11 +173,11 @@ export class BlobStore {
 
   /**
    * fetchVerified gets the whole blob from the nearest pool with a copy that matches its id:
-   * with a placement, its targets first (where it should be), then every other pool (where it
-   * may still be, before the replicator has moved it).
+   * with a placement, in its read order (its targets first, where it should be, then every
+   * other pool, where it may still be before the replicator has moved it).
    */
   private async fetchVerified(id: string): Promise<Buffer> {
-    for (const pool of this.placement ? this.withTargetsFirst(this.placement.targets(id).pools) : this.pools) {
+    for (const pool of this.placement ? this.withTargetsFirst(this.placement.readOrder(id)) : this.pools) {
       let data: Buffer
       try {
         data = await pool.driver.get(id)

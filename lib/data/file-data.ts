@@ -144,7 +144,7 @@ export class FileData {
    */
   private seal(file: OpenFile, blocks: Block[]): Promise<void> {
     file.inflight.push(...blocks)
-    const ids = Promise.all(blocks.map(b => this.blobs.put(b.data)))
+    const ids = Promise.all(blocks.map(b => this.blobs.put(b.data, file.path)))
     // awaited in its turn below; until then a failure must not count as unhandled
     ids.catch(() => undefined)
     return file.serial(async () => {
@@ -190,7 +190,7 @@ export class FileData {
     for (let off = 0; off < end; off += this.blockSize) {
       const block = data.subarray(off, Math.min(end, off + this.blockSize))
       if (block.equals(zeros.subarray(0, block.length))) continue
-      compacted.push({ off, len: block.length, blob: await this.blobs.put(Buffer.from(block)), boff: 0 })
+      compacted.push({ off, len: block.length, blob: await this.blobs.put(Buffer.from(block), file.path), boff: 0 })
     }
     if (await this.layouts.replace(snap, compacted)) file.chunks.set(chunk, compacted)
   }

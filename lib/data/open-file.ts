@@ -20,6 +20,8 @@ export class OpenFile {
   readEnd = 0
   /** how far read-ahead has asked for blobs */
   readAheadEnd = 0
+  /** the path the file was last opened by, as far as the mount knows: its blocks go where that path's policy says */
+  path: string | undefined
   /** the first background seal failure not reported yet */
   private sealError: { err: unknown } | undefined
   private queue: Promise<unknown> = Promise.resolve()

@@ -42,6 +42,7 @@ export class Files {
     try {
       const i = await namespace.make(parent, name, who, (ino, now) => fresh(ino, S_IFREG | (mode & 0o7777), who, now), true)
       const { file, fresh: first } = this.ctx.opened.reserve(i.ino)
+      file.path = this.ctx.names.pathOf(i.ino)
       return { attr: records.attr(i), fh: this.ctx.opened.attach(file, first, i.size, flags & ~O_TRUNC) }
     } catch (err) {
       // O_CREAT without O_EXCL opens what is already there
@@ -90,6 +91,7 @@ export class Files {
   private async openAt(ino: number, flags: number, who: Identity, named: boolean): Promise<number> {
     const acc = flags & O_ACCMODE
     const { file, fresh: first } = this.ctx.opened.reserve(ino)
+    file.path = this.ctx.names.pathOf(ino) ?? file.path
     try {
       const { i, firstChunk } = await this.openInode(ino, flags, who, named)
       if (flags & O_TRUNC && acc !== 0 && isReg(i)) {

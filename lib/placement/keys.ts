@@ -9,6 +9,8 @@
 //   fs/<name>/placement/bloom/<pool>     JSON FilterRef: the version of the pool's bloom filter
 //                                        and the id of the blob in that pool that holds it
 //   fs/<name>/placement/gc/<blob id>     decimal ms when gc first found the blob unreferenced
+//   fs/<name>/placement/lease/<digit>    the replicator holding a work range (blob ids whose hash
+//                                        starts with that hex digit), bound to its store lease
 //
 // Before the first change the epoch key is absent: the pool map is then format's pools from
 // the Settings, and the root policy the copies format asked for (epoch 0).
@@ -28,4 +30,5 @@ export class PlacementKeys {
   bloom(pool: string): string { return this.prefix + 'bloom/' + pool }
   gcSeen(): string { return this.prefix + 'gc/' }
   gcSeenAt(id: string): string { return this.gcSeen() + id }
+  lease(range: string): string { return this.prefix + 'lease/' + range }
 }

@@ -9,8 +9,8 @@
 //      no longer targeted, draining pools); an entry leaves the queue only when its blob is
 //      done, so a crash at any point resumes from the queue;
 //   4. add what it copied to the pools' bloom filters (a new version of each changed one).
-// Copies are throttled to the bandwidth limit. One replicator per filesystem at a time:
-// several would do the same work (correct, since every step is idempotent, but wasted).
+// Copies are throttled to the bandwidth limit. Several replicators may run at once: a pass
+// first claims the free work ranges (work-leases.ts) and handles only the blobs in them.
 import type { PoolDriver } from '../../drivers/driver'
 import type { BloomFilter } from 'bloom-filters'
 import { EIO } from '../errors'
@@ -22,6 +22,7 @@ import { holders, targetsOf } from './copies'
 import { PoolFilters } from './pool-filter'
 import { ReplicationQueue, type Queued } from '../placement/replication-queue'
 import { Throttle } from './throttle'
+import { WorkLeases } from './work-leases'
 
 export interface ReplicatorOptions {
   /** bytes per second copied at most; 0 or absent: unlimited */
@@ -30,6 +31,8 @@ export interface ReplicatorOptions {
   graceMs?: number
   /** read every copy and check its hash first; a corrupt copy is deleted (and counted in badCopies), so that a good one replaces it */
   verify?: boolean
+  /** seconds a pass's work leases live without a keep-alive (default 30): how long a dead replicator's ranges stay taken */
+  leaseTtlSeconds?: number
   /** told after each queued blob is handled */
   onProgress?(done: number, total: number): void
   log?(msg: string, ctx: object): void
@@ -37,6 +40,8 @@ export interface ReplicatorOptions {
 
 export interface PassReport {
   epoch: number
+  /** the work ranges (of RANGES) this pass held; the others were another replicator's */
+  ranges: number
   referenced: number
   /** blobs reconcile found differing from their targets */
   queued: number
@@ -51,6 +56,7 @@ export interface PassReport {
 }
 
 const DEFAULT_GRACE_MS = 10 * 60_000
+const DEFAULT_LEASE_TTL_S = 30
 /** how many queued blobs are handled at once */
 const PARALLEL_BLOBS = 4
 
@@ -67,26 +73,38 @@ export class Replicator {
   }
 
   async pass(): Promise<PassReport> {
+    const leases = await WorkLeases.claim(this.store, this.fsName, this.opts.leaseTtlSeconds ?? DEFAULT_LEASE_TTL_S, this.opts.log)
+    try {
+      return await this.passOver(leases)
+    } finally {
+      await leases.release().catch(err => this.opts.log?.('releasing work leases failed (they expire)', { err }))
+    }
+  }
+
+  private async passOver(leases: WorkLeases): Promise<PassReport> {
     const started = Date.now()
     const config = await this.placement.load()
     const refs = await referencedBlobs(this.store, this.fsName, this.drivers)
     const blooms = new Map<string, BloomFilter | null>()
     for (const [name, driver] of this.drivers) blooms.set(name, await this.filters.load(name, driver))
-    const report: PassReport = { epoch: config.epoch, referenced: refs.size, queued: 0, copies: 0, copiedBytes: 0, deletes: 0, backlog: { blobs: 0, bytes: 0 }, badCopies: {}, ms: 0 }
+    const report: PassReport = { epoch: config.epoch, ranges: leases.held.size, referenced: refs.size, queued: 0, copies: 0, copiedBytes: 0, deletes: 0, backlog: { blobs: 0, bytes: 0 }, badCopies: {}, ms: 0 }
 
     const differing: Array<{ id: string; bytes: number }> = []
     for (const [id, ref] of refs) {
+      if (!leases.covers(id)) continue
       const want = targetsOf(id, ref, config)
       let have = await holders(id, config, this.drivers, blooms)
       if (this.opts.verify) have = await this.dropCorrupt(id, have, report)
       if (want.some(p => !have.includes(p)) || have.some(p => !want.includes(p))) differing.push({ id, bytes: ref.bytes })
     }
-    await this.queue.add(differing)
+    // only what is not queued yet is written: a watching replicator wakes on new entries
+    const queued = new Set((await this.queue.list()).map(e => e.id))
+    await this.queue.add(differing.filter(d => !queued.has(d.id)))
     report.queued = differing.length
 
     const throttle = new Throttle(this.opts.bandwidth ?? 0)
     const gained = new Map<string, string[]>()
-    const entries = await this.queue.list()
+    const entries = (await this.queue.list()).filter(e => leases.covers(e.id))
     let next = 0
     let done = 0
     const finishes: Array<(synced: Set<string>) => Promise<void>> = []
