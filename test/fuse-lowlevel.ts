@@ -1,6 +1,7 @@
 // What only the low-level binding does, through a real kernel mount: a request JavaScript never
 // answers is answered by the binding's watchdog (ETIMEDOUT) and logged, the mount stays usable;
-// inode numbers above 32 bits reach st_ino whole; many requests are in flight at once.
+// inode numbers above 32 bits reach st_ino whole; many requests are in flight at once; file
+// handles open inodes the kernel no longer knows.
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
@@ -16,6 +17,7 @@ import { fusermount } from '../lib/fuse/mounts'
 import { serveLowlevel } from '../lib/fuse/serve-lowlevel'
 import { mountMeridian } from '../fixtures/mount'
 import { errorCode } from '../fixtures/file-checks'
+import { encodeHandle, NO_FILE_HANDLES, openHandle } from '../fixtures/file-handle'
 
 const run = promisify(execFile)
 const BIG_INO = 2 ** 40 + 3
@@ -74,4 +76,22 @@ t.test('many requests in flight at once', async t => {
   await run('sh', ['-c', names.map(n => `stat ${join(m.dir, n)} >/dev/null &`).join(' ') + ' wait'])
   m.fs.getattr = getattr
   t.ok(most > 1, `${most} getattr calls were running at once`)
+})
+
+t.test('file handles outlive the kernel inode: open_by_handle_at after a remount (lookup of "." and "..")', { skip: NO_FILE_HANDLES }, async t => {
+  const m = await mountMeridian(t)
+  await writeFile(join(m.dir, 'f'), 'kept')
+  await mkdir(join(m.dir, 'd/e'), { recursive: true })
+  await writeFile(join(m.dir, 'd/e/g'), 'deep')
+  await writeFile(join(m.dir, 'gone'), '')
+  const handles = await Promise.all(['f', 'd/e', 'd/e/g', 'gone'].map(p => encodeHandle(join(m.dir, p))))
+  const inos = await Promise.all(['f', 'd/e', 'd/e/g'].map(async p => BigInt((await stat(join(m.dir, p))).ino)))
+  await rm(join(m.dir, 'gone'))
+  await m.remount() // a fresh kernel: it knows no inode but the root
+  const [f, e, g] = await Promise.all(handles.slice(0, 3).map(h => openHandle(m.dir, h)))
+  t.same([f.ino, e.ino, g.ino], inos, 'each handle opens its inode')
+  t.equal(f.head?.toString(), 'kept', 'a file, with its contents')
+  t.equal(g.head?.toString(), 'deep', 'a file two directories down')
+  t.equal(e.head, undefined, 'a directory')
+  t.equal(await errorCode(openHandle(m.dir, handles[3])), 'ESTALE', 'the handle of a removed file is stale')
 })

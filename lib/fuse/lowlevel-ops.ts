@@ -21,6 +21,7 @@ import { log } from '../log'
 import { groups } from './caller'
 import type { Addon, AttrArray, DirEntryArray, RequestEvent, Session } from './lowlevel/addon'
 import { errnoOf, type OpCounts } from './ops'
+import { PageCache } from './page-cache'
 import { toStatfs } from './stat'
 
 /** what one FUSE request may carry (the binding asks the kernel for it: max_write) */
@@ -33,6 +34,8 @@ export interface LowlevelConfig {
   negativeTimeout: number
   /** requests reaching JavaScript, by op */
   counts: OpCounts
+  /** the kernel's writeback cache is on: it may read through a write-only open, and appends itself */
+  writebackCache?: boolean
 }
 
 // setattr's to_set bits (fuse_lowlevel.h)
@@ -65,6 +68,7 @@ const OWNER_BITS = (1n << 53n) - 1n
 const PLUS_BATCH = 64
 
 const OK = 0
+const O_ACCMODE = fsc.O_WRONLY | fsc.O_RDWR
 const { ENOENT, ESTALE } = constants.errno
 /**
  * ops on an inode the kernel reached through a cached name: when the inode is gone (another
@@ -106,6 +110,8 @@ export class LowlevelOps {
   private readonly stale = new Set<number>()
   /** `${ino}:${owner}` of POSIX lock owners that took locks: a flush of theirs releases them */
   private readonly lockOwners = new Set<string>()
+  /** when the kernel may keep a file's cached pages (page-cache.ts) */
+  private readonly pages = new PageCache()
   private exited?: () => void
   /** resolves when the session ended (its last event) */
   readonly ended = new Promise<void>(done => (this.exited = done))
@@ -168,6 +174,7 @@ export class LowlevelOps {
     if (left > 0) return void this.refs.set(ino, left)
     this.refs.delete(ino)
     this.stale.delete(ino)
+    this.pages.forgotten(ino)
   }
 
   private interrupt(id: number): void {
@@ -209,6 +216,27 @@ export class LowlevelOps {
     }
   }
 
+  /**
+   * openFlags: with the writeback cache the kernel may read through a write-only open (to fill
+   * a page before a partial write) and does O_APPEND itself, so lib/fs opens for reading too
+   */
+  private openFlags(flags: number): number {
+    if (!this.config.writebackCache) return flags
+    const f = flags & ~fsc.O_APPEND
+    return (f & O_ACCMODE) === fsc.O_WRONLY ? (f & ~O_ACCMODE) | fsc.O_RDWR : f
+  }
+
+  /** openFile opens for the kernel: for reading too under the writeback cache, where the caller may read */
+  private async openFile(ino: number, flags: number, ctx: Identity): Promise<number> {
+    const wanted = this.openFlags(flags)
+    try {
+      return await this.fs.open(ino, wanted, ctx, true)
+    } catch (err) {
+      if (wanted === flags || toErrno(err) !== 'EACCES') throw err
+      return this.fs.open(ino, flags, ctx, true)
+    }
+  }
+
   private async readdir(id: number, a: unknown[], plus: boolean): Promise<void> {
     const [size, off, fh] = a as number[]
     const dir = this.dirs.get(fh)
@@ -247,6 +275,9 @@ export class LowlevelOps {
     lookup: async (id, parent, _ctx, [name]) => {
       // the kernel leaves name lengths to us
       if (Buffer.byteLength(name as string) > NAME_MAX) throw ENAMETOOLONG(name as string)
+      // by node id (FUSE_EXPORT_SUPPORT): a file handle names an inode the kernel may have forgotten
+      if (name === '.') return this.entry(id, await this.fs.getattr(parent))
+      if (name === '..') return this.entry(id, await this.fs.getattr(await this.fs.parent(parent)))
       try {
         let attr = await this.fs.lookup(parent, name as string, ROOT)
         // lib/fs remembers names too: one that led to an inode found gone must be read afresh
@@ -271,16 +302,19 @@ export class LowlevelOps {
       else if (set & SET_ATIME) change.atime = { sec: asec, nsec: ansec }
       if (set & SET_MTIME_NOW) change.mtime = 'now'
       else if (set & SET_MTIME) change.mtime = { sec: msec, nsec: mnsec }
+      this.pages.changed(ino)
       const attr = await this.fs.setattr(ino, change, ctx, fh || undefined)
       this.native.replyAttr(this.s, id, toAttrArray(attr), this.config.attrTimeout)
     },
 
     readlink: async (id, ino) => this.native.replyReadlink(this.s, id, await this.fs.readlink(ino)),
 
-    mknod: async (id, parent, ctx, [name, mode, rdev]) =>
-      this.entry(id, await this.fs.mknod(parent, name as string, mode as number, rdev as number, ctx)),
+    // creating ops carry the creator's umask (FUSE_CAP_DONT_MASK): lib/fs applies it, or a default ACL instead
+    mknod: async (id, parent, ctx, [name, mode, rdev, umask]) =>
+      this.entry(id, await this.fs.mknod(parent, name as string, mode as number, rdev as number, { ...ctx, umask: umask as number })),
 
-    mkdir: async (id, parent, ctx, [name, mode]) => this.entry(id, await this.fs.mkdir(parent, name as string, mode as number, ctx)),
+    mkdir: async (id, parent, ctx, [name, mode, umask]) =>
+      this.entry(id, await this.fs.mkdir(parent, name as string, mode as number, { ...ctx, umask: umask as number })),
 
     symlink: async (id, parent, ctx, [name, target]) =>
       this.entry(id, await this.fs.symlink(parent, name as string, target as string, ctx)),
@@ -310,21 +344,31 @@ export class LowlevelOps {
       this.done(id)
     },
 
-    create: async (id, parent, ctx, [name, mode, flags]) => {
-      const { attr, fh } = await this.fs.create(parent, name as string, mode as number, flags as number, ctx)
+    create: async (id, parent, ctx, [name, mode, flags, umask]) => {
+      const { attr, fh } = await this.fs.create(parent, name as string, mode as number, this.openFlags(flags as number), { ...ctx, umask: umask as number })
       this.ref(attr.ino)
+      this.pages.opened(attr.ino, attr, false)
       this.native.replyCreate(this.s, id, toAttrArray(attr), this.config.entryTimeout, this.config.attrTimeout, fh)
     },
 
-    // the kernel opens what one of its names led to: an inode without names left is a stale name
-    open: async (id, ino, ctx, [flags]) => this.native.replyOpen(this.s, id, await this.fs.open(ino, flags as number, ctx, true)),
+    // the kernel opens what one of its names led to: an inode without names left is a stale name.
+    // Its cached pages stay when the file is as this mount last saw it (PageCache)
+    open: async (id, ino, ctx, [flags]) => {
+      const fh = await this.openFile(ino, flags as number, ctx)
+      const keep = this.pages.opened(ino, await this.fs.fgetattr(fh), true)
+      this.native.replyOpen(this.s, id, fh, keep)
+    },
 
     read: async (id, _ino, _ctx, [size, off, fh]) =>
       this.native.replyBuf(this.s, id, await this.fs.read(fh as number, off as number, size as number)),
 
     // the buffer is the binding's copy of the request; lib/fs copies it again before its write settles
-    write: async (id, _ino, _ctx, [buf, off, fh, writepage]) =>
-      this.native.replyWrite(this.s, id, await this.fs.write(fh as number, off as number, buf as Buffer, { writeback: writepage === 1 })),
+    write: async (id, ino, _ctx, [buf, off, fh, writepage]) => {
+      this.pages.changed(ino)
+      // with the writeback cache the kernel writes its pages back, at their offsets (it appends itself)
+      const writeback = writepage === 1 || this.config.writebackCache === true
+      this.native.replyWrite(this.s, id, await this.fs.write(fh as number, off as number, buf as Buffer, { writeback }))
+    },
 
     // close(2) of a descriptor: the data becomes visible elsewhere; POSIX locks of the closing
     // owner go (the kernel leaves that to us when it passes locks on)
@@ -335,7 +379,8 @@ export class LowlevelOps {
       this.done(id)
     },
 
-    release: async (id, _ino, _ctx, [fh]) => {
+    release: async (id, ino, _ctx, [fh]) => {
+      this.pages.closed(ino)
       await this.fs.release(fh as number)
       this.done(id)
     },
@@ -350,7 +395,7 @@ export class LowlevelOps {
     opendir: async (id, ino, ctx) => {
       const fh = await this.fs.opendir(ino, ctx)
       this.dirs.set(fh, { ino, ctx })
-      this.native.replyOpen(this.s, id, fh)
+      this.native.replyOpen(this.s, id, fh, false)
     },
 
     readdir: (id, _ino, _ctx, a) => this.readdir(id, a, false),

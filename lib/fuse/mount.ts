@@ -39,6 +39,11 @@ export interface MountOptions {
    * libfuse 2 cannot ask the kernel to check ACLs (FUSE_POSIX_ACL)
    */
   acl?: boolean
+  /**
+   * writebackCache: the kernel merges small writes in its page cache and writes them back
+   * later (before close(2) returns, so close-to-open holds); low-level binding only, off by default
+   */
+  writebackCache?: boolean
   /** honour setuid/setgid bits and device files (FUSE mounts are nosuid,nodev otherwise); root only */
   suid?: boolean
   dev?: boolean
@@ -132,6 +137,7 @@ export class Mount {
       entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
       negativeTimeout: opts.negativeTimeout ?? 0,
       bigWrites: opts.bigWrites,
+      writebackCache: opts.writebackCache ?? false,
       kernelOptions: kernelOptions(opts),
       timeoutMs: OP_TIMEOUT_MS,
       counts,
