@@ -77,6 +77,14 @@ const { ENOENT, ESTALE } = constants.errno
  */
 const STALE_WHEN_GONE = new Set(['getattr', 'setattr', 'readlink', 'open', 'access', 'getxattr', 'setxattr', 'listxattr', 'removexattr'])
 const NAME_MAX = 255
+const EINTR_ERRNO = constants.errno.EINTR
+/**
+ * ops that only read: when interrupted (FUSE_INTERRUPT: the waiting process got a signal, or was
+ * killed, and cannot go until answered) they are answered EINTR at once and what lib/fs still
+ * does for them is dropped (an open's handle is released). Ops that change something run to
+ * completion: their effect cannot be taken back. Lock waits end at the interrupt (waitable).
+ */
+const ABANDONED_WHEN_INTERRUPTED = new Set(['lookup', 'getattr', 'readlink', 'open', 'read', 'opendir', 'readdir', 'readdirplus', 'statfs', 'access', 'getxattr', 'listxattr', 'getlk'])
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
 export function toAttrArray(a: Attr): AttrArray {
@@ -102,10 +110,12 @@ export class LowlevelOps {
   readonly refs = new Map<number, number>()
   private session?: Session
   private readonly dirs = new Map<number, DirHandle>()
-  /** lock waits FUSE_INTERRUPT may cancel, by request id */
-  private readonly waits = new Map<number, AbortController>()
-  /** interrupts that arrived before their request */
+  /** the requests in flight, by id: FUSE_INTERRUPT aborts one */
+  private readonly inFlight = new Map<number, AbortController>()
+  /** interrupts that arrived before their request (the binding may queue one first) */
   private readonly interruptedEarly = new Set<number>()
+  /** the highest request id seen: an interrupt naming a lower one that is not in flight came after its answer */
+  private lastId = 0
   /** inodes answered ESTALE: gone, though a name the kernel (or lib/fs) remembers led to them */
   private readonly stale = new Set<number>()
   /** `${ino}:${owner}` of POSIX lock owners that took locks: a flush of theirs releases them */
@@ -150,7 +160,15 @@ export class LowlevelOps {
       this.native.replyErr(this.s, id, constants.errno.ENOSYS)
       return
     }
-    new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid)))
+    const abort = new AbortController()
+    this.inFlight.set(id, abort)
+    this.lastId = Math.max(this.lastId, id)
+    if (ABANDONED_WHEN_INTERRUPTED.has(op)) {
+      abort.signal.addEventListener('abort', () => this.native.replyErr(this.s, id, EINTR_ERRNO), { once: true })
+    }
+    if (this.interruptedEarly.delete(id)) abort.abort()
+    new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid, abort.signal)))
+      .finally(() => this.inFlight.delete(id))
       .catch((err: unknown) => {
         const errno = -errnoOf(err, op, `inode ${ino}`)
         const stale = errno === ENOENT && STALE_WHEN_GONE.has(op)
@@ -178,12 +196,14 @@ export class LowlevelOps {
   }
 
   private interrupt(id: number): void {
-    const wait = this.waits.get(id)
-    if (wait) wait.abort()
-    else this.interruptedEarly.add(id)
+    const request = this.inFlight.get(id)
+    if (request) request.abort()
+    else if (id > this.lastId) this.interruptedEarly.add(id)
   }
 
-  private entry(id: number, attr: Attr): void {
+  /** entry answers a found name; an abandoned lookup (interrupted, answered EINTR) gives the kernel no reference */
+  private entry(id: number, attr: Attr, signal?: AbortSignal): void {
+    if (signal?.aborted) return
     this.ref(attr.ino)
     this.native.replyEntry(this.s, id, toAttrArray(attr), this.config.entryTimeout, this.config.attrTimeout)
   }
@@ -196,23 +216,16 @@ export class LowlevelOps {
    * waitable runs one non-waiting lock attempt until it succeeds, backing off while the lock is
    * held elsewhere; FUSE_INTERRUPT (the waiting process got a signal) ends the wait with EINTR
    */
-  private async waitable(id: number, wait: boolean, attempt: () => Promise<void>): Promise<void> {
+  private async waitable(signal: AbortSignal, wait: boolean, attempt: () => Promise<void>): Promise<void> {
     if (!wait) return attempt()
-    const abort = new AbortController()
-    this.waits.set(id, abort)
-    if (this.interruptedEarly.delete(id)) abort.abort()
-    try {
-      for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-        if (abort.signal.aborted) throw EINTR('lock wait interrupted')
-        try {
-          return await attempt()
-        } catch (err) {
-          if (toErrno(err) !== 'EAGAIN') throw err
-        }
-        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined)
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      if (signal.aborted) throw EINTR('lock wait interrupted')
+      try {
+        return await attempt()
+      } catch (err) {
+        if (toErrno(err) !== 'EAGAIN') throw err
       }
-    } finally {
-      this.waits.delete(id)
+      await sleep(delay, undefined, { signal }).catch(() => undefined)
     }
   }
 
@@ -271,18 +284,18 @@ export class LowlevelOps {
   }
 
   /** the ops, by the name the binding gives them: each answers its request id */
-  private readonly ops: Record<string, (id: number, ino: number, ctx: Identity, a: unknown[], pid: number) => Promise<void>> = {
-    lookup: async (id, parent, _ctx, [name]) => {
+  private readonly ops: Record<string, (id: number, ino: number, ctx: Identity, a: unknown[], pid: number, signal: AbortSignal) => Promise<void>> = {
+    lookup: async (id, parent, _ctx, [name], _pid, signal) => {
       // the kernel leaves name lengths to us
       if (Buffer.byteLength(name as string) > NAME_MAX) throw ENAMETOOLONG(name as string)
       // by node id (FUSE_EXPORT_SUPPORT): a file handle names an inode the kernel may have forgotten
-      if (name === '.') return this.entry(id, await this.fs.getattr(parent))
-      if (name === '..') return this.entry(id, await this.fs.getattr(await this.fs.parent(parent)))
+      if (name === '.') return this.entry(id, await this.fs.getattr(parent), signal)
+      if (name === '..') return this.entry(id, await this.fs.getattr(await this.fs.parent(parent)), signal)
       try {
         let attr = await this.fs.lookup(parent, name as string, ROOT)
         // lib/fs remembers names too: one that led to an inode found gone must be read afresh
         if (this.stale.delete(attr.ino)) attr = await this.fs.lookup(parent, name as string, ROOT, true)
-        this.entry(id, attr)
+        this.entry(id, attr, signal)
       } catch (err) {
         if (toErrno(err) !== 'ENOENT' || this.config.negativeTimeout <= 0) throw err
         this.native.replyEntry(this.s, id, NO_ENTRY, this.config.negativeTimeout, 0)
@@ -353,8 +366,10 @@ export class LowlevelOps {
 
     // the kernel opens what one of its names led to: an inode without names left is a stale name.
     // Its cached pages stay when the file is as this mount last saw it (PageCache)
-    open: async (id, ino, ctx, [flags]) => {
+    open: async (id, ino, ctx, [flags], _pid, signal) => {
       const fh = await this.openFile(ino, flags as number, ctx)
+      // abandoned (interrupted, answered EINTR): the kernel never got the handle
+      if (signal.aborted) return this.fs.release(fh)
       const keep = this.pages.opened(ino, await this.fs.fgetattr(fh), true)
       this.native.replyOpen(this.s, id, fh, keep)
     },
@@ -392,8 +407,9 @@ export class LowlevelOps {
 
     // lib/fs holds an open directory as an open file: replaced by a rename or removed, it keeps
     // its attributes (nlink 0) until the last close
-    opendir: async (id, ino, ctx) => {
+    opendir: async (id, ino, ctx, _a, _pid, signal) => {
       const fh = await this.fs.opendir(ino, ctx)
+      if (signal.aborted) return this.fs.releasedir(fh)
       this.dirs.set(fh, { ino, ctx })
       this.native.replyOpen(this.s, id, fh, false)
     },
@@ -454,17 +470,17 @@ export class LowlevelOps {
       this.native.replyLock(this.s, id, held.type === 'write' ? F_WRLCK : F_RDLCK, held.start, len, held.pid)
     },
 
-    setlk: async (id, ino, _ctx, a) => {
+    setlk: async (id, ino, _ctx, a, _pid, signal) => {
       const want = this.lockRequest(ino, a)
-      await this.waitable(id, (a[6] as number) !== 0, () => this.fs.setlk(ino, want, false))
+      await this.waitable(signal, (a[6] as number) !== 0, () => this.fs.setlk(ino, want, false))
       if (want.type) this.lockOwners.add(want.key)
       this.done(id)
     },
 
-    flock: async (id, ino, _ctx, [fh, op]) => {
+    flock: async (id, ino, _ctx, [fh, op], _pid, signal) => {
       const o = op as number
       const type: LockType | undefined = o & LOCK_EX ? 'write' : o & LOCK_SH ? 'read' : undefined
-      await this.waitable(id, type !== undefined && !(o & LOCK_NB), () => this.fs.flock(ino, fh as number, type, false))
+      await this.waitable(signal, type !== undefined && !(o & LOCK_NB), () => this.fs.flock(ino, fh as number, type, false))
       this.done(id)
     },
   }

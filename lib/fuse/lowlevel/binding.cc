@@ -116,7 +116,19 @@ bool answer(Session* s, uint64_t id, Reply reply) {
   return true;
 }
 
-// Builds the event of a request and records it as pending.
+void onInterrupt(fuse_req_t req, void* data) {
+  Event e{"interrupt", 0, 0, 0, 0, 0, {}};
+  e.args.push_back(Arg::number(static_cast<double>(reinterpret_cast<uintptr_t>(data))));
+  push(sessionOf(req), std::move(e));
+}
+
+/** interruptible: a FUSE_INTERRUPT for this request becomes an "interrupt" event naming its id */
+void interruptible(fuse_req_t req, uint64_t id) {
+  fuse_req_interrupt_func(req, onInterrupt, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+}
+
+// Builds the event of a request and records it as pending. Every request can be interrupted
+// (FUSE_INTERRUPT: the waiting process got a signal): JavaScript decides what that ends.
 struct Request {
   Session* s;
   Event e;
@@ -128,9 +140,13 @@ struct Request {
     e.uid = ctx->uid;
     e.gid = ctx->gid;
     e.pid = ctx->pid;
-    std::lock_guard<std::mutex> lock(s->mu);
-    e.id = s->nextId++;
-    s->pending[e.id] = Pending{req, Clock::now() + s->timeout, op};
+    {
+      std::lock_guard<std::mutex> lock(s->mu);
+      e.id = s->nextId++;
+      s->pending[e.id] = Pending{req, Clock::now() + s->timeout, op};
+    }
+    // outside the lock: libfuse calls onInterrupt at once when the interrupt came first
+    interruptible(req, e.id);
   }
   Request& num(double v) {
     e.args.push_back(Arg::number(v));
@@ -161,17 +177,6 @@ struct Request {
 double umaskOf(fuse_req_t req) { return fuse_req_ctx(req)->umask; }
 
 double fhOf(const fuse_file_info* fi) { return fi ? static_cast<double>(fi->fh) : 0; }
-
-void onInterrupt(fuse_req_t req, void* data) {
-  Event e{"interrupt", 0, 0, 0, 0, 0, {}};
-  e.args.push_back(Arg::number(static_cast<double>(reinterpret_cast<uintptr_t>(data))));
-  push(sessionOf(req), std::move(e));
-}
-
-/** interruptible: a FUSE_INTERRUPT for this request becomes an "interrupt" event naming its id */
-void interruptible(fuse_req_t req, uint64_t id) {
-  fuse_req_interrupt_func(req, onInterrupt, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
-}
 
 // ---- the op callbacks (libfuse's receive thread) ----
 
@@ -331,23 +336,19 @@ void ll_getlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* 
 }
 
 void ll_setlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock, int sleep) {
-  Request r(req, "setlk", ino);
-  r.num(fhOf(fi))
+  Request(req, "setlk", ino)
+      .num(fhOf(fi))
       .big(fi->lock_owner)
       .num(lock->l_type)
       .num(static_cast<double>(lock->l_start))
       .num(static_cast<double>(lock->l_len))
       .num(lock->l_pid)
-      .num(sleep);
-  if (sleep) interruptible(req, r.e.id);
-  r.send();
+      .num(sleep)
+      .send();
 }
 
 void ll_flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
-  Request r(req, "flock", ino);
-  r.num(fhOf(fi)).num(op);
-  if (!(op & LOCK_NB) && (op & (LOCK_SH | LOCK_EX))) interruptible(req, r.e.id);
-  r.send();
+  Request(req, "flock", ino).num(fhOf(fi)).num(op).send();
 }
 
 const fuse_lowlevel_ops ops = [] {
