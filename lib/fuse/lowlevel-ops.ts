@@ -80,11 +80,17 @@ const NAME_MAX = 255
 const EINTR_ERRNO = constants.errno.EINTR
 /**
  * ops that only read: when interrupted (FUSE_INTERRUPT: the waiting process got a signal, or was
- * killed, and cannot go until answered) they are answered EINTR at once and what lib/fs still
- * does for them is dropped (an open's handle is released). Ops that change something run to
- * completion: their effect cannot be taken back. Lock waits end at the interrupt (waitable).
+ * killed, and cannot go until answered) they are answered EINTR, and what lib/fs still does for
+ * them is dropped (an open's handle is released). Ops that change something run to completion:
+ * their effect cannot be taken back. Lock waits end at the interrupt (waitable).
  */
 const ABANDONED_WHEN_INTERRUPTED = new Set(['lookup', 'getattr', 'readlink', 'open', 'read', 'opendir', 'readdir', 'readdirplus', 'statfs', 'access', 'getxattr', 'listxattr', 'getlk'])
+/**
+ * an interrupted op is abandoned only once it has run this long: the kernel interrupts for any
+ * signal, also a handled one (SIGCHLD, a timer), and a read failing with EINTR surprises
+ * programs that a local disk never fails so; a killed process waits at most this long
+ */
+const INTERRUPT_GRACE_MS = 1000
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
 export function toAttrArray(a: Attr): AttrArray {
@@ -164,7 +170,12 @@ export class LowlevelOps {
     this.inFlight.set(id, abort)
     this.lastId = Math.max(this.lastId, id)
     if (ABANDONED_WHEN_INTERRUPTED.has(op)) {
-      abort.signal.addEventListener('abort', () => this.native.replyErr(this.s, id, EINTR_ERRNO), { once: true })
+      const started = Date.now()
+      abort.signal.addEventListener('abort', () => {
+        // a reply that comes within the grace (the op finishing) wins: answer() answers once
+        const abandon = setTimeout(() => this.native.replyErr(this.s, id, EINTR_ERRNO), Math.max(0, started + INTERRUPT_GRACE_MS - Date.now()))
+        abandon.unref()
+      }, { once: true })
     }
     if (this.interruptedEarly.delete(id)) abort.abort()
     new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid, abort.signal)))
