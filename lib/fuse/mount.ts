@@ -34,9 +34,10 @@ export interface MountOptions {
   /** mount read-only (the kernel refuses every change with EROFS) */
   readOnly?: boolean
   /**
-   * acl: lib/fs alone checks permissions, by POSIX ACLs too. By default the kernel checks the
-   * mode bits first (default_permissions), which refuses what an ACL entry grants beyond them:
-   * libfuse 2 cannot ask the kernel to check ACLs (FUSE_POSIX_ACL)
+   * acl: lib/fs alone checks permissions, by POSIX ACLs too. Needed through fuse-native only:
+   * there the kernel checks the mode bits first (default_permissions), which refuses what an ACL
+   * entry grants beyond them (libfuse 2 cannot ask the kernel to check ACLs, FUSE_POSIX_ACL); the
+   * low-level binding asks for it, and the kernel checks ACLs itself in every mount
    */
   acl?: boolean
   /**
