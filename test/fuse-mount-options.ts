@@ -78,8 +78,8 @@ t.test('meridian mount -o remount,ro and back to rw on a live mount', { skip: pr
 
 t.test('acl: an ACL entry grants another user what the mode bits do not', { skip: process.getuid?.() !== 0 && 'needs root' }, async t => {
   /** f, mode 0600, readable by nobody through a named user entry; what nobody's cat says */
-  const grant = async (acl: boolean) => {
-    const m = await mountMeridian(t, { mount: { acl, allowOther: true, attrTimeout: 0 } })
+  const grant = async (acl: boolean, binding?: 'fuse-native') => {
+    const m = await mountMeridian(t, { mount: { acl, allowOther: true, attrTimeout: 0, ...(binding ? { binding } : {}) } })
     await chmod(m.root, 0o755)
     const f = `${m.dir}/f`
     await writeFile(f, 'data', { mode: 0o600 })
@@ -87,5 +87,6 @@ t.test('acl: an ACL entry grants another user what the mode bits do not', { skip
     return run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'cat', f], { encoding: 'utf8' })
   }
   t.equal((await grant(true)).stdout, 'data', 'with -o acl, lib/fs checks the ACL')
-  await t.rejects(grant(false), /Permission denied/, 'with default_permissions the kernel checks the mode bits first')
+  t.equal((await grant(false)).stdout, 'data', 'without: the low-level binding lets the kernel check ACLs (FUSE_POSIX_ACL)')
+  await t.rejects(grant(false, 'fuse-native'), /Permission denied/, 'fuse-native without -o acl: the kernel checks the mode bits first')
 })

@@ -75,6 +75,22 @@ function classify(data: Buffer): { whole: number } | 'zeros' | 'mixed' {
   return data.equals(Buffer.alloc(data.length)) ? 'zeros' : 'mixed'
 }
 
+t.test('the kernel keeps the pages of a file no one changed; a change on the other mount is read at the next open', async t => {
+  const cached = version(1)
+  await writeFile(join(A.dir, 'cached'), cached)
+  t.ok((await readFile(join(B.dir, 'cached'))).equals(cached), 'B reads the file')
+  const reads = () => B.mount.counts.read ?? 0
+  const before = reads()
+  t.ok((await readFile(join(B.dir, 'cached'))).equals(cached), 'B reads it again')
+  // the low-level binding keeps the kernel's pages across opens of an unchanged file (keep_cache)
+  if (testBinding() === 'lowlevel') t.equal(reads(), before, 'from the kernel\'s cache: no read reached B')
+  await writeFile(join(A.dir, 'cached'), version(2))
+  t.same(classify(await readFile(join(B.dir, 'cached'))), { whole: 2 }, 'A rewrote it (same size): B reads the new data')
+  await writeFile(join(B.dir, 'cached'), version(3))
+  t.same(classify(await readFile(join(A.dir, 'cached'))), { whole: 3 }, 'B rewrote it: A reads the new data')
+  t.same(classify(await readFile(join(B.dir, 'cached'))), { whole: 3 }, 'and so does B')
+})
+
 t.test('rename replacing a target: B always opens a complete old or new version, never ENOENT', async t => {
   const target = 'target'
   await writeFile(join(A.dir, target), version(0))

@@ -4,6 +4,7 @@
 //   relatime, strictatime, noatime    when reads move atime
 //   allow_other                       as --allow-other
 //   acl                               permissions checked by lib/fs alone, POSIX ACLs included (docs/fuse.md)
+//   writeback_cache                   the kernel's writeback cache (low-level binding; docs/fuse.md)
 //   remount                           change a live mount (ro/rw) instead of mounting
 import { ConfigError } from '../errors'
 import type { AtimeMode } from '../fs/atime'
@@ -30,8 +31,9 @@ export function parseMountOptions(list: string | undefined): ParsedMountOptions 
     else if (opt in ATIMES) parsed.mount.atime = ATIMES[opt]
     else if (opt === 'allow_other') parsed.mount.allowOther = true
     else if (opt === 'acl') parsed.mount.acl = true
+    else if (opt === 'writeback_cache') parsed.mount.writebackCache = true
     else if (opt === 'remount') parsed.remount = true
-    else throw new ConfigError('o', `unknown mount option '${opt}' (known: ro, rw, suid, nosuid, dev, nodev, relatime, strictatime, noatime, allow_other, acl, remount)`)
+    else throw new ConfigError('o', `unknown mount option '${opt}' (known: ro, rw, suid, nosuid, dev, nodev, relatime, strictatime, noatime, allow_other, acl, writeback_cache, remount)`)
   }
   if (parsed.remount && (parsed.remountMode === undefined || Object.keys(parsed.mount).some(k => k !== 'readOnly'))) {
     throw new ConfigError('o', 'remount changes only ro or rw on a live mount; unmount and mount again for other options')

@@ -296,7 +296,7 @@ export function mountCommand(): Command {
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
-    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
+    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl, writeback_cache; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
     .option('--snapshot <name>', 'mount this snapshot of the filesystem, read-only (meridian snapshot ls)')
     .option('--site <site>', 'the site this mount is in: blobs are read from its pools first')

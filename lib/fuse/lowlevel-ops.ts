@@ -21,6 +21,7 @@ import { log } from '../log'
 import { groups } from './caller'
 import type { Addon, AttrArray, DirEntryArray, RequestEvent, Session } from './lowlevel/addon'
 import { errnoOf, type OpCounts } from './ops'
+import { PageCache } from './page-cache'
 import { toStatfs } from './stat'
 
 /** what one FUSE request may carry (the binding asks the kernel for it: max_write) */
@@ -33,6 +34,8 @@ export interface LowlevelConfig {
   negativeTimeout: number
   /** requests reaching JavaScript, by op */
   counts: OpCounts
+  /** the kernel's writeback cache is on: it may read through a write-only open, and appends itself */
+  writebackCache?: boolean
 }
 
 // setattr's to_set bits (fuse_lowlevel.h)
@@ -65,6 +68,7 @@ const OWNER_BITS = (1n << 53n) - 1n
 const PLUS_BATCH = 64
 
 const OK = 0
+const O_ACCMODE = fsc.O_WRONLY | fsc.O_RDWR
 const { ENOENT, ESTALE } = constants.errno
 /**
  * ops on an inode the kernel reached through a cached name: when the inode is gone (another
@@ -73,6 +77,20 @@ const { ENOENT, ESTALE } = constants.errno
  */
 const STALE_WHEN_GONE = new Set(['getattr', 'setattr', 'readlink', 'open', 'access', 'getxattr', 'setxattr', 'listxattr', 'removexattr'])
 const NAME_MAX = 255
+const EINTR_ERRNO = constants.errno.EINTR
+/**
+ * ops that only read: when interrupted (FUSE_INTERRUPT: the waiting process got a signal, or was
+ * killed, and cannot go until answered) they are answered EINTR, and what lib/fs still does for
+ * them is dropped (an open's handle is released). Ops that change something run to completion:
+ * their effect cannot be taken back. Lock waits end at the interrupt (waitable).
+ */
+const ABANDONED_WHEN_INTERRUPTED = new Set(['lookup', 'getattr', 'readlink', 'open', 'read', 'opendir', 'readdir', 'readdirplus', 'statfs', 'access', 'getxattr', 'listxattr', 'getlk'])
+/**
+ * an interrupted op is abandoned only once it has run this long: the kernel interrupts for any
+ * signal, also a handled one (SIGCHLD, a timer), and a read failing with EINTR surprises
+ * programs that a local disk never fails so; a killed process waits at most this long
+ */
+const INTERRUPT_GRACE_MS = 1000
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
 export function toAttrArray(a: Attr): AttrArray {
@@ -98,14 +116,18 @@ export class LowlevelOps {
   readonly refs = new Map<number, number>()
   private session?: Session
   private readonly dirs = new Map<number, DirHandle>()
-  /** lock waits FUSE_INTERRUPT may cancel, by request id */
-  private readonly waits = new Map<number, AbortController>()
-  /** interrupts that arrived before their request */
+  /** the requests in flight, by id: FUSE_INTERRUPT aborts one */
+  private readonly inFlight = new Map<number, AbortController>()
+  /** interrupts that arrived before their request (the binding may queue one first) */
   private readonly interruptedEarly = new Set<number>()
+  /** the highest request id seen: an interrupt naming a lower one that is not in flight came after its answer */
+  private lastId = 0
   /** inodes answered ESTALE: gone, though a name the kernel (or lib/fs) remembers led to them */
   private readonly stale = new Set<number>()
   /** `${ino}:${owner}` of POSIX lock owners that took locks: a flush of theirs releases them */
   private readonly lockOwners = new Set<string>()
+  /** when the kernel may keep a file's cached pages (page-cache.ts) */
+  private readonly pages = new PageCache()
   private exited?: () => void
   /** resolves when the session ended (its last event) */
   readonly ended = new Promise<void>(done => (this.exited = done))
@@ -144,7 +166,20 @@ export class LowlevelOps {
       this.native.replyErr(this.s, id, constants.errno.ENOSYS)
       return
     }
-    new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid)))
+    const abort = new AbortController()
+    this.inFlight.set(id, abort)
+    this.lastId = Math.max(this.lastId, id)
+    if (ABANDONED_WHEN_INTERRUPTED.has(op)) {
+      const started = Date.now()
+      abort.signal.addEventListener('abort', () => {
+        // a reply that comes within the grace (the op finishing) wins: answer() answers once
+        const abandon = setTimeout(() => this.native.replyErr(this.s, id, EINTR_ERRNO), Math.max(0, started + INTERRUPT_GRACE_MS - Date.now()))
+        abandon.unref()
+      }, { once: true })
+    }
+    if (this.interruptedEarly.delete(id)) abort.abort()
+    new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid, abort.signal)))
+      .finally(() => this.inFlight.delete(id))
       .catch((err: unknown) => {
         const errno = -errnoOf(err, op, `inode ${ino}`)
         const stale = errno === ENOENT && STALE_WHEN_GONE.has(op)
@@ -168,15 +203,18 @@ export class LowlevelOps {
     if (left > 0) return void this.refs.set(ino, left)
     this.refs.delete(ino)
     this.stale.delete(ino)
+    this.pages.forgotten(ino)
   }
 
   private interrupt(id: number): void {
-    const wait = this.waits.get(id)
-    if (wait) wait.abort()
-    else this.interruptedEarly.add(id)
+    const request = this.inFlight.get(id)
+    if (request) request.abort()
+    else if (id > this.lastId) this.interruptedEarly.add(id)
   }
 
-  private entry(id: number, attr: Attr): void {
+  /** entry answers a found name; an abandoned lookup (interrupted, answered EINTR) gives the kernel no reference */
+  private entry(id: number, attr: Attr, signal?: AbortSignal): void {
+    if (signal?.aborted) return
     this.ref(attr.ino)
     this.native.replyEntry(this.s, id, toAttrArray(attr), this.config.entryTimeout, this.config.attrTimeout)
   }
@@ -189,23 +227,37 @@ export class LowlevelOps {
    * waitable runs one non-waiting lock attempt until it succeeds, backing off while the lock is
    * held elsewhere; FUSE_INTERRUPT (the waiting process got a signal) ends the wait with EINTR
    */
-  private async waitable(id: number, wait: boolean, attempt: () => Promise<void>): Promise<void> {
+  private async waitable(signal: AbortSignal, wait: boolean, attempt: () => Promise<void>): Promise<void> {
     if (!wait) return attempt()
-    const abort = new AbortController()
-    this.waits.set(id, abort)
-    if (this.interruptedEarly.delete(id)) abort.abort()
-    try {
-      for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-        if (abort.signal.aborted) throw EINTR('lock wait interrupted')
-        try {
-          return await attempt()
-        } catch (err) {
-          if (toErrno(err) !== 'EAGAIN') throw err
-        }
-        await sleep(delay, undefined, { signal: abort.signal }).catch(() => undefined)
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      if (signal.aborted) throw EINTR('lock wait interrupted')
+      try {
+        return await attempt()
+      } catch (err) {
+        if (toErrno(err) !== 'EAGAIN') throw err
       }
-    } finally {
-      this.waits.delete(id)
+      await sleep(delay, undefined, { signal }).catch(() => undefined)
+    }
+  }
+
+  /**
+   * openFlags: with the writeback cache the kernel may read through a write-only open (to fill
+   * a page before a partial write) and does O_APPEND itself, so lib/fs opens for reading too
+   */
+  private openFlags(flags: number): number {
+    if (!this.config.writebackCache) return flags
+    const f = flags & ~fsc.O_APPEND
+    return (f & O_ACCMODE) === fsc.O_WRONLY ? (f & ~O_ACCMODE) | fsc.O_RDWR : f
+  }
+
+  /** openFile opens for the kernel: for reading too under the writeback cache, where the caller may read */
+  private async openFile(ino: number, flags: number, ctx: Identity): Promise<number> {
+    const wanted = this.openFlags(flags)
+    try {
+      return await this.fs.open(ino, wanted, ctx, true)
+    } catch (err) {
+      if (wanted === flags || toErrno(err) !== 'EACCES') throw err
+      return this.fs.open(ino, flags, ctx, true)
     }
   }
 
@@ -243,15 +295,18 @@ export class LowlevelOps {
   }
 
   /** the ops, by the name the binding gives them: each answers its request id */
-  private readonly ops: Record<string, (id: number, ino: number, ctx: Identity, a: unknown[], pid: number) => Promise<void>> = {
-    lookup: async (id, parent, _ctx, [name]) => {
+  private readonly ops: Record<string, (id: number, ino: number, ctx: Identity, a: unknown[], pid: number, signal: AbortSignal) => Promise<void>> = {
+    lookup: async (id, parent, _ctx, [name], _pid, signal) => {
       // the kernel leaves name lengths to us
       if (Buffer.byteLength(name as string) > NAME_MAX) throw ENAMETOOLONG(name as string)
+      // by node id (FUSE_EXPORT_SUPPORT): a file handle names an inode the kernel may have forgotten
+      if (name === '.') return this.entry(id, await this.fs.getattr(parent), signal)
+      if (name === '..') return this.entry(id, await this.fs.getattr(await this.fs.parent(parent)), signal)
       try {
         let attr = await this.fs.lookup(parent, name as string, ROOT)
         // lib/fs remembers names too: one that led to an inode found gone must be read afresh
         if (this.stale.delete(attr.ino)) attr = await this.fs.lookup(parent, name as string, ROOT, true)
-        this.entry(id, attr)
+        this.entry(id, attr, signal)
       } catch (err) {
         if (toErrno(err) !== 'ENOENT' || this.config.negativeTimeout <= 0) throw err
         this.native.replyEntry(this.s, id, NO_ENTRY, this.config.negativeTimeout, 0)
@@ -271,16 +326,19 @@ export class LowlevelOps {
       else if (set & SET_ATIME) change.atime = { sec: asec, nsec: ansec }
       if (set & SET_MTIME_NOW) change.mtime = 'now'
       else if (set & SET_MTIME) change.mtime = { sec: msec, nsec: mnsec }
+      this.pages.changed(ino)
       const attr = await this.fs.setattr(ino, change, ctx, fh || undefined)
       this.native.replyAttr(this.s, id, toAttrArray(attr), this.config.attrTimeout)
     },
 
     readlink: async (id, ino) => this.native.replyReadlink(this.s, id, await this.fs.readlink(ino)),
 
-    mknod: async (id, parent, ctx, [name, mode, rdev]) =>
-      this.entry(id, await this.fs.mknod(parent, name as string, mode as number, rdev as number, ctx)),
+    // creating ops carry the creator's umask (FUSE_CAP_DONT_MASK): lib/fs applies it, or a default ACL instead
+    mknod: async (id, parent, ctx, [name, mode, rdev, umask]) =>
+      this.entry(id, await this.fs.mknod(parent, name as string, mode as number, rdev as number, { ...ctx, umask: umask as number })),
 
-    mkdir: async (id, parent, ctx, [name, mode]) => this.entry(id, await this.fs.mkdir(parent, name as string, mode as number, ctx)),
+    mkdir: async (id, parent, ctx, [name, mode, umask]) =>
+      this.entry(id, await this.fs.mkdir(parent, name as string, mode as number, { ...ctx, umask: umask as number })),
 
     symlink: async (id, parent, ctx, [name, target]) =>
       this.entry(id, await this.fs.symlink(parent, name as string, target as string, ctx)),
@@ -310,21 +368,33 @@ export class LowlevelOps {
       this.done(id)
     },
 
-    create: async (id, parent, ctx, [name, mode, flags]) => {
-      const { attr, fh } = await this.fs.create(parent, name as string, mode as number, flags as number, ctx)
+    create: async (id, parent, ctx, [name, mode, flags, umask]) => {
+      const { attr, fh } = await this.fs.create(parent, name as string, mode as number, this.openFlags(flags as number), { ...ctx, umask: umask as number })
       this.ref(attr.ino)
+      this.pages.opened(attr.ino, attr, false)
       this.native.replyCreate(this.s, id, toAttrArray(attr), this.config.entryTimeout, this.config.attrTimeout, fh)
     },
 
-    // the kernel opens what one of its names led to: an inode without names left is a stale name
-    open: async (id, ino, ctx, [flags]) => this.native.replyOpen(this.s, id, await this.fs.open(ino, flags as number, ctx, true)),
+    // the kernel opens what one of its names led to: an inode without names left is a stale name.
+    // Its cached pages stay when the file is as this mount last saw it (PageCache)
+    open: async (id, ino, ctx, [flags], _pid, signal) => {
+      const fh = await this.openFile(ino, flags as number, ctx)
+      // abandoned (interrupted, answered EINTR): the kernel never got the handle
+      if (signal.aborted) return this.fs.release(fh)
+      const keep = this.pages.opened(ino, await this.fs.fgetattr(fh), true)
+      this.native.replyOpen(this.s, id, fh, keep)
+    },
 
     read: async (id, _ino, _ctx, [size, off, fh]) =>
       this.native.replyBuf(this.s, id, await this.fs.read(fh as number, off as number, size as number)),
 
     // the buffer is the binding's copy of the request; lib/fs copies it again before its write settles
-    write: async (id, _ino, _ctx, [buf, off, fh, writepage]) =>
-      this.native.replyWrite(this.s, id, await this.fs.write(fh as number, off as number, buf as Buffer, { writeback: writepage === 1 })),
+    write: async (id, ino, _ctx, [buf, off, fh, writepage]) => {
+      this.pages.changed(ino)
+      // with the writeback cache the kernel writes its pages back, at their offsets (it appends itself)
+      const writeback = writepage === 1 || this.config.writebackCache === true
+      this.native.replyWrite(this.s, id, await this.fs.write(fh as number, off as number, buf as Buffer, { writeback }))
+    },
 
     // close(2) of a descriptor: the data becomes visible elsewhere; POSIX locks of the closing
     // owner go (the kernel leaves that to us when it passes locks on)
@@ -335,7 +405,8 @@ export class LowlevelOps {
       this.done(id)
     },
 
-    release: async (id, _ino, _ctx, [fh]) => {
+    release: async (id, ino, _ctx, [fh]) => {
+      this.pages.closed(ino)
       await this.fs.release(fh as number)
       this.done(id)
     },
@@ -347,10 +418,11 @@ export class LowlevelOps {
 
     // lib/fs holds an open directory as an open file: replaced by a rename or removed, it keeps
     // its attributes (nlink 0) until the last close
-    opendir: async (id, ino, ctx) => {
+    opendir: async (id, ino, ctx, _a, _pid, signal) => {
       const fh = await this.fs.opendir(ino, ctx)
+      if (signal.aborted) return this.fs.releasedir(fh)
       this.dirs.set(fh, { ino, ctx })
-      this.native.replyOpen(this.s, id, fh)
+      this.native.replyOpen(this.s, id, fh, false)
     },
 
     readdir: (id, _ino, _ctx, a) => this.readdir(id, a, false),
@@ -409,17 +481,17 @@ export class LowlevelOps {
       this.native.replyLock(this.s, id, held.type === 'write' ? F_WRLCK : F_RDLCK, held.start, len, held.pid)
     },
 
-    setlk: async (id, ino, _ctx, a) => {
+    setlk: async (id, ino, _ctx, a, _pid, signal) => {
       const want = this.lockRequest(ino, a)
-      await this.waitable(id, (a[6] as number) !== 0, () => this.fs.setlk(ino, want, false))
+      await this.waitable(signal, (a[6] as number) !== 0, () => this.fs.setlk(ino, want, false))
       if (want.type) this.lockOwners.add(want.key)
       this.done(id)
     },
 
-    flock: async (id, ino, _ctx, [fh, op]) => {
+    flock: async (id, ino, _ctx, [fh, op], _pid, signal) => {
       const o = op as number
       const type: LockType | undefined = o & LOCK_EX ? 'write' : o & LOCK_SH ? 'read' : undefined
-      await this.waitable(id, type !== undefined && !(o & LOCK_NB), () => this.fs.flock(ino, fh as number, type, false))
+      await this.waitable(signal, type !== undefined && !(o & LOCK_NB), () => this.fs.flock(ino, fh as number, type, false))
       this.done(id)
     },
   }

@@ -34,11 +34,17 @@ export interface MountOptions {
   /** mount read-only (the kernel refuses every change with EROFS) */
   readOnly?: boolean
   /**
-   * acl: lib/fs alone checks permissions, by POSIX ACLs too. By default the kernel checks the
-   * mode bits first (default_permissions), which refuses what an ACL entry grants beyond them:
-   * libfuse 2 cannot ask the kernel to check ACLs (FUSE_POSIX_ACL)
+   * acl: lib/fs alone checks permissions, by POSIX ACLs too. Needed through fuse-native only:
+   * there the kernel checks the mode bits first (default_permissions), which refuses what an ACL
+   * entry grants beyond them (libfuse 2 cannot ask the kernel to check ACLs, FUSE_POSIX_ACL); the
+   * low-level binding asks for it, and the kernel checks ACLs itself in every mount
    */
   acl?: boolean
+  /**
+   * writebackCache: the kernel merges small writes in its page cache and writes them back
+   * later (before close(2) returns, so close-to-open holds); low-level binding only, off by default
+   */
+  writebackCache?: boolean
   /** honour setuid/setgid bits and device files (FUSE mounts are nosuid,nodev otherwise); root only */
   suid?: boolean
   dev?: boolean
@@ -132,6 +138,7 @@ export class Mount {
       entryTimeout: opts.entryTimeout ?? DEFAULT_CACHE_TIMEOUT_S,
       negativeTimeout: opts.negativeTimeout ?? 0,
       bigWrites: opts.bigWrites,
+      writebackCache: opts.writebackCache ?? false,
       kernelOptions: kernelOptions(opts),
       timeoutMs: OP_TIMEOUT_MS,
       counts,

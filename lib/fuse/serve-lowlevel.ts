@@ -35,12 +35,13 @@ export async function serveLowlevel(fs: Filesystem, mnt: string, opts: ServeOpti
     attrTimeout: opts.attrTimeout,
     negativeTimeout: opts.negativeTimeout,
     counts: opts.counts,
+    writebackCache: opts.writebackCache,
   })
   const mountOpts = [`fsname=meridian:${fs.name}`, 'subtype=meridian', ...opts.kernelOptions]
   if (opts.defaultPermissions) mountOpts.push('default_permissions')
   if (opts.allowOther) mountOpts.push('allow_other')
   const args = ['-o', mountOpts.join(','), ...(opts.debug ? ['-d'] : [])]
-  const session = native.mount(mnt, args, opts.timeoutMs, ops.handle)
+  const session = native.mount(mnt, args, opts.timeoutMs, ops.handle, opts.writebackCache ?? false)
   ops.attach(session)
   await raiseReadAhead(mnt)
   return {

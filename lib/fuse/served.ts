@@ -17,6 +17,8 @@ export interface ServeOptions {
   attrTimeout: number
   entryTimeout: number
   negativeTimeout: number
+  /** the kernel's writeback cache (low-level binding only) */
+  writebackCache?: boolean
   /** false: fuse-native without big_writes (for measuring) */
   bigWrites?: boolean
   /** an op unanswered this long is answered ETIMEDOUT */

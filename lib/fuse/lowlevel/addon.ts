@@ -16,8 +16,11 @@ export type RequestEvent = [string, number, number, number, number, number, ...u
 export type DirEntryArray = [string, number, AttrArray, boolean]
 
 export interface Addon {
-  /** mount: args as libfuse's argv after the program name; onBatch gets every queued event at once */
-  mount(dir: string, args: string[], timeoutMs: number, onBatch: (events: RequestEvent[]) => void): Session
+  /**
+   * mount: args as libfuse's argv after the program name; onBatch gets every queued event at
+   * once; writebackCache asks the kernel for its writeback cache
+   */
+  mount(dir: string, args: string[], timeoutMs: number, onBatch: (events: RequestEvent[]) => void, writebackCache: boolean): Session
   /** pending counts requests not answered yet */
   pending(s: Session): number
   replyErr(s: Session, id: number, errno: number): void
@@ -25,7 +28,8 @@ export interface Addon {
   replyCreate(s: Session, id: number, attr: AttrArray, entryTimeout: number, attrTimeout: number, fh: number): void
   replyAttr(s: Session, id: number, attr: AttrArray, attrTimeout: number): void
   replyReadlink(s: Session, id: number, target: string): void
-  replyOpen(s: Session, id: number, fh: number): void
+  /** replyOpen: keepCache keeps the kernel's cached pages of the file (FOPEN_KEEP_CACHE) */
+  replyOpen(s: Session, id: number, fh: number, keepCache: boolean): void
   replyWrite(s: Session, id: number, count: number): void
   replyBuf(s: Session, id: number, data: Buffer): void
   replyXattrSize(s: Session, id: number, size: number): void

@@ -76,6 +76,7 @@ struct Session {
   std::thread loop;
   std::thread watchdog;
   std::chrono::milliseconds timeout{60000};
+  bool writebackCache = false;
 
   std::mutex mu;  // guards everything below
   std::condition_variable stopping;
@@ -115,7 +116,19 @@ bool answer(Session* s, uint64_t id, Reply reply) {
   return true;
 }
 
-// Builds the event of a request and records it as pending.
+void onInterrupt(fuse_req_t req, void* data) {
+  Event e{"interrupt", 0, 0, 0, 0, 0, {}};
+  e.args.push_back(Arg::number(static_cast<double>(reinterpret_cast<uintptr_t>(data))));
+  push(sessionOf(req), std::move(e));
+}
+
+/** interruptible: a FUSE_INTERRUPT for this request becomes an "interrupt" event naming its id */
+void interruptible(fuse_req_t req, uint64_t id) {
+  fuse_req_interrupt_func(req, onInterrupt, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
+}
+
+// Builds the event of a request and records it as pending. Every request can be interrupted
+// (FUSE_INTERRUPT: the waiting process got a signal): JavaScript decides what that ends.
 struct Request {
   Session* s;
   Event e;
@@ -127,9 +140,13 @@ struct Request {
     e.uid = ctx->uid;
     e.gid = ctx->gid;
     e.pid = ctx->pid;
-    std::lock_guard<std::mutex> lock(s->mu);
-    e.id = s->nextId++;
-    s->pending[e.id] = Pending{req, Clock::now() + s->timeout, op};
+    {
+      std::lock_guard<std::mutex> lock(s->mu);
+      e.id = s->nextId++;
+      s->pending[e.id] = Pending{req, Clock::now() + s->timeout, op};
+    }
+    // outside the lock: libfuse calls onInterrupt at once when the interrupt came first
+    interruptible(req, e.id);
   }
   Request& num(double v) {
     e.args.push_back(Arg::number(v));
@@ -156,32 +173,30 @@ struct Request {
   void send() { push(s, std::move(e)); }
 };
 
+/** umaskOf: the creator's umask, which the kernel passes instead of applying it (FUSE_CAP_DONT_MASK) */
+double umaskOf(fuse_req_t req) { return fuse_req_ctx(req)->umask; }
+
 double fhOf(const fuse_file_info* fi) { return fi ? static_cast<double>(fi->fh) : 0; }
-
-void onInterrupt(fuse_req_t req, void* data) {
-  Event e{"interrupt", 0, 0, 0, 0, 0, {}};
-  e.args.push_back(Arg::number(static_cast<double>(reinterpret_cast<uintptr_t>(data))));
-  push(sessionOf(req), std::move(e));
-}
-
-/** interruptible: a FUSE_INTERRUPT for this request becomes an "interrupt" event naming its id */
-void interruptible(fuse_req_t req, uint64_t id) {
-  fuse_req_interrupt_func(req, onInterrupt, reinterpret_cast<void*>(static_cast<uintptr_t>(id)));
-}
 
 // ---- the op callbacks (libfuse's receive thread) ----
 
-void ll_init(void*, fuse_conn_info* conn) {
+void ll_init(void* userdata, fuse_conn_info* conn) {
   conn->max_write = 1 << 20;
   conn->max_readahead = 1 << 20;
   conn->max_background = 64;
   conn->congestion_threshold = 48;
+  // EXPORT_SUPPORT: lookups of "." and ".." by node id, so that file handles (name_to_handle_at,
+  // NFS) find an inode the kernel forgot; POSIX_ACL: the kernel enforces ACLs; DONT_MASK: the
+  // creator's umask comes with create/mkdir/mknod and lib/fs applies it, or a default ACL instead
   const unsigned wanted = FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO | FUSE_CAP_PARALLEL_DIROPS |
-                          FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ASYNC_READ | FUSE_CAP_AUTO_INVAL_DATA;
+                          FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ASYNC_READ | FUSE_CAP_AUTO_INVAL_DATA |
+                          FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
   conn->want |= wanted & conn->capable;
   // the kernel clears setuid/setgid on write and chown itself (lib/fs follows its rules);
-  // the writeback cache stays off: docs/fuse.md says why
-  conn->want &= ~(FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_WRITEBACK_CACHE);
+  // the writeback cache is on only when the mount asks for it (docs/fuse.md)
+  conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+  if (!static_cast<Session*>(userdata)->writebackCache) conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  else conn->want |= FUSE_CAP_WRITEBACK_CACHE & conn->capable;
 }
 
 void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) { Request(req, "lookup", parent).str(name).send(); }
@@ -224,11 +239,11 @@ void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* a, int set, fuse_fi
 void ll_readlink(fuse_req_t req, fuse_ino_t ino) { Request(req, "readlink", ino).send(); }
 
 void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-  Request(req, "mknod", parent).str(name).num(mode).num(static_cast<double>(rdev)).send();
+  Request(req, "mknod", parent).str(name).num(mode).num(static_cast<double>(rdev)).num(umaskOf(req)).send();
 }
 
 void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  Request(req, "mkdir", parent).str(name).num(mode).send();
+  Request(req, "mkdir", parent).str(name).num(mode).num(umaskOf(req)).send();
 }
 
 void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) { Request(req, "unlink", parent).str(name).send(); }
@@ -306,7 +321,7 @@ void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) { Request(
 void ll_access(fuse_req_t req, fuse_ino_t ino, int mask) { Request(req, "access", ino).num(mask).send(); }
 
 void ll_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
-  Request(req, "create", parent).str(name).num(mode).num(fi->flags).send();
+  Request(req, "create", parent).str(name).num(mode).num(fi->flags).num(umaskOf(req)).send();
 }
 
 void ll_getlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock) {
@@ -321,23 +336,19 @@ void ll_getlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* 
 }
 
 void ll_setlk(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, struct flock* lock, int sleep) {
-  Request r(req, "setlk", ino);
-  r.num(fhOf(fi))
+  Request(req, "setlk", ino)
+      .num(fhOf(fi))
       .big(fi->lock_owner)
       .num(lock->l_type)
       .num(static_cast<double>(lock->l_start))
       .num(static_cast<double>(lock->l_len))
       .num(lock->l_pid)
-      .num(sleep);
-  if (sleep) interruptible(req, r.e.id);
-  r.send();
+      .num(sleep)
+      .send();
 }
 
 void ll_flock(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi, int op) {
-  Request r(req, "flock", ino);
-  r.num(fhOf(fi)).num(op);
-  if (!(op & LOCK_NB) && (op & (LOCK_SH | LOCK_EX))) interruptible(req, r.e.id);
-  r.send();
+  Request(req, "flock", ino).num(fhOf(fi)).num(op).send();
 }
 
 const fuse_lowlevel_ops ops = [] {
@@ -644,12 +655,15 @@ napi_value replyReadlink(napi_env env, napi_callback_info info) {
   return nothing(env);
 }
 
-// replyOpen(session, id, fh)
+// replyOpen(session, id, fh, keepCache): keepCache keeps the kernel's cached pages of the file
 napi_value replyOpen(napi_env env, napi_callback_info info) {
   Args a;
   if (!getArgs(env, info, a)) return nullptr;
   fuse_file_info fi{};
   fi.fh = static_cast<uint64_t>(number(env, a.v[2]));
+  bool keep = false;
+  if (a.n > 3) napi_get_value_bool(env, a.v[3], &keep);
+  fi.keep_cache = keep ? 1 : 0;
   answerArg(env, a, [&](fuse_req_t req) { fuse_reply_open(req, &fi); });
   return nothing(env);
 }
@@ -764,7 +778,7 @@ napi_value replyDir(napi_env env, napi_callback_info info) {
   return v;
 }
 
-// mount(mountpoint, args, timeoutMs, onBatch) -> session. args: libfuse's argv after the
+// mount(mountpoint, args, timeoutMs, onBatch, writebackCache) -> session. args: libfuse's argv after the
 // program name (e.g. ["-o", "allow_other,fsname=..."]).
 napi_value mount(napi_env env, napi_callback_info info) {
   Args a;
@@ -784,6 +798,7 @@ napi_value mount(napi_env env, napi_callback_info info) {
 
   auto* s = new Session();
   s->timeout = std::chrono::milliseconds(static_cast<int64_t>(number(env, a.v[2])));
+  if (a.n > 4) napi_get_value_bool(env, a.v[4], &s->writebackCache);
   s->se = fuse_session_new(&args, &ops, sizeof ops, s);
   if (!s->se) {
     delete s;
