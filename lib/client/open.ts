@@ -27,6 +27,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   /** the filesystem's name in the store (default 'meridian') */
   name?: string
   readCacheBytes?: number
+  /** how long one pool call may take before the blob store tries another pool (lib/data/blob-store.ts) */
+  poolTimeoutMs?: number
   /** how metadata reads are served (lib/causal): causal (default), linearizable, or nearest (unchecked) */
   reads?: ReadMode
   /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
@@ -70,7 +72,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const session = await causalSession(store, name, opts.reads ?? 'causal')
   // blocks go where the placement policies say, through every pool of the pool map
   const { pools, placement } = await openPlacedPools(store, name)
-  const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
+  const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement, poolTimeoutMs: opts.poolTimeoutMs })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,
