@@ -28,7 +28,8 @@ import { umountCommand } from '../lib/cli/umount'
 
 const { version } = require('../../package.json') as { version: string }
 
-const program = new Command('meridian')
+/** program is the whole command tree (exported so that test/bad-input.ts can walk it) */
+export const program = new Command('meridian')
   .description('a global, strongly consistent POSIX filesystem')
   .version(version, '-V, --version')
   .showHelpAfterError()
@@ -51,4 +52,4 @@ program.addCommand(new Command('policy').description('placement policies per pat
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
 
-run(program)
+if (require.main === module) run(program)

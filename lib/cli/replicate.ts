@@ -54,9 +54,16 @@ export function summary(r: PassReport & { unreachable: Record<string, string> })
   return lines.join('\n')
 }
 
-async function service(opts: ReplicateOptions): Promise<void> {
-  const interval = opts.interval === undefined ? 30 : Number(opts.interval)
+/** intervalOf is --interval in seconds; it belongs to the service, so it conflicts with --once */
+function intervalOf(opts: ReplicateOptions): number {
+  if (opts.interval === undefined) return 30
+  if (opts.once) throw new ConfigError('interval', 'sets the time between passes of the service; --once makes one pass: give one or the other')
+  const interval = Number(opts.interval)
   if (!(interval > 0)) throw new ConfigError('interval', `'${opts.interval}' must be a number of seconds above 0`)
+  return interval
+}
+
+async function service(opts: ReplicateOptions, interval: number): Promise<void> {
   let stop = false
   const wake = new AbortController()
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stop = true; wake.abort() })
@@ -77,7 +84,8 @@ export function replicateCommand(): Command {
     .option('--bandwidth <bytes/s>', 'copy at most this much per second, e.g. 50M (default unlimited)')
     .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
     .action(async (opts: ReplicateOptions) => {
-      if (!opts.once) return service(opts)
+      const interval = intervalOf(opts)
+      if (!opts.once) return service(opts, interval)
       const r = await replicateOnce({ ...opts, progress: !opts.json && process.stderr.isTTY })
       print(opts.json, { ...r }, summary(r))
       if (r.backlog.blobs > 0) process.exitCode = 1
