@@ -32,7 +32,6 @@ const { version } = require('../../package.json') as { version: string }
 export const program = new Command('meridian')
   .description('a global, strongly consistent POSIX filesystem')
   .version(version, '-V, --version')
-  .showHelpAfterError()
 
 program.addCommand(statusCommand())
 program.addCommand(formatCommand())

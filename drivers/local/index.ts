@@ -16,8 +16,9 @@ const DEFAULT_FANOUT = 2
 const MAX_FANOUT = 32
 
 export const openLocalPool: DriverFactory = async (config: PoolConfig) => {
+  const fanout = parseFanout(config.fanout) // every option is checked before the directory is made
   const root = await prepareRoot(config.path)
-  return new LocalPool(root, parseFanout(config.fanout), !(await onNetwork(root)))
+  return new LocalPool(root, fanout, !(await onNetwork(root)))
 }
 
 /**

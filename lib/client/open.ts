@@ -55,14 +55,20 @@ export async function openPools(settings: Settings): Promise<Array<{ name: strin
 async function causalSession(store: MetaStore, name: string, mode: ReadMode): Promise<CausalSession | undefined> {
   if (mode === 'linearizable') return undefined
   const urls = (await listGroups(store, new Keys(name))).map(g => g.url)
-  if (store.engine !== 'etcd' && !urls.some(u => engineScheme(u) === 'etcd')) return undefined
+  if (store.engine !== 'etcd' && !urls.some(isEtcd)) return undefined
   return new CausalSession({ mode })
 }
 
+/** isEtcd tells whether a metadata URL names etcd (with or without TLS) */
+const isEtcd = (url: string) => ['etcd', 'etcds'].includes(engineScheme(url))
+
 /** withNearest names the member of an etcd URL that serves this mount's reads */
 function withNearest(url: string, member: string): string {
-  if (engineScheme(url) !== 'etcd') throw new ConfigError('nearest', `${url} is not an etcd group: it has no members to choose from`)
-  return `${url.split('?')[0]}?nearest=${member}`
+  if (!isEtcd(url)) throw new ConfigError('nearest', `${url} is not an etcd group: it has no members to choose from`)
+  const [members, query = ''] = url.split('?', 2)
+  const params = new URLSearchParams(query) // the group's TLS and user options stay
+  params.set('nearest', member)
+  return `${members}?${params.toString().replace(/%2F/gi, '/').replace(/%3A/gi, ':')}`
 }
 
 /** openFilesystem opens the filesystem `name` of store with its pools; closing it closes them. */
