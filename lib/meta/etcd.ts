@@ -56,6 +56,15 @@ export class EtcdStore implements MetaStore {
     this.local = opts.nearest === undefined ? this.client : connect([opts.nearest], opts)
   }
 
+  /** what inspect() and logs show of a store: its members, never the clients (which hold the password) */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `EtcdStore(${this.endpoints.join(',')})`
+  }
+
+  toJSON(): object {
+    return { engine: this.engine, endpoints: this.endpoints }
+  }
+
   static async open(opts: EtcdOptions): Promise<EtcdStore> {
     const store = new EtcdStore(opts)
     try {
