@@ -32,10 +32,10 @@ import { umountCommand } from '../lib/cli/umount'
 
 const { version } = require('../../package.json') as { version: string }
 
-const program = new Command('meridian')
+/** program is the whole command tree (exported so that test/bad-input.ts can walk it) */
+export const program = new Command('meridian')
   .description('a global, strongly consistent POSIX filesystem')
   .version(version, '-V, --version')
-  .showHelpAfterError()
 
 program.addCommand(statusCommand())
 program.addCommand(formatCommand())
@@ -58,4 +58,4 @@ program.addCommand(new Command('policy').description('placement policies per pat
 program.addCommand(new Command('snapshot').description('consistent snapshots of the whole filesystem: create, ls, rm (mount one with mount --snapshot)')
   .addCommand(snapshotCreateCommand()).addCommand(snapshotLsCommand()).addCommand(snapshotRmCommand()))
 
-run(program)
+if (require.main === module) run(program)

@@ -107,13 +107,13 @@ t.test('a put moves on to the next pool when one refuses', async t => {
   t.same(logged, ['put failed'])
 })
 
-t.test('a put that reaches too few pools is EIO naming the id', async t => {
+t.test('a put that reaches too few pools fails naming the id, with the errno of the pools that refused (all full: ENOSPC)', async t => {
   const near = await localPool(t, 'near')
   const far = await localPool(t, 'far')
   const store = new BlobStore([{ name: 'near', driver: refusingPuts(near.driver) }, far], { copies: 2 })
   t.teardown(() => store.close())
   const data = Buffer.from('nowhere enough')
-  await t.rejects(store.put(data), { code: 'EIO', message: new RegExp(blobId(data)) })
+  await t.rejects(store.put(data), { code: 'ENOSPC', message: new RegExp(blobId(data)) })
 })
 
 t.test('a corrupt copy is reported and the next pool serves the read', async t => {

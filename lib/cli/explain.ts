@@ -3,6 +3,7 @@
 import { Command } from 'commander'
 import type { Extent } from '../data/extent'
 import { ConfigError } from '../errors'
+import { overLimits } from '../fs/names'
 import { S_IFDIR, S_IFMT } from '../fs/inode'
 import { Keys, ROOT_INO, type Settings } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
@@ -39,6 +40,8 @@ export interface Explanation {
 /** inodeOf walks path from the root by its directory entries */
 async function inodeOf(store: MetaStore, keys: Keys, path: string): Promise<{ ino: number; dir: boolean }> {
   let at = { ino: ROOT_INO, dir: true }
+  const tooLong = overLimits(path)
+  if (tooLong) throw new ConfigError('path', tooLong)
   for (const name of path.split('/').filter(Boolean)) {
     if (!at.dir) throw new ConfigError('path', `${path}: a component is not a directory`)
     const { kv } = await store.get(keys.entry(at.ino, name))

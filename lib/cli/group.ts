@@ -3,7 +3,7 @@
 // (an etcd cluster, or an embedded file) listed there with a name and an id.
 import { Command } from 'commander'
 import { ConfigError, MetaError } from '../errors'
-import { addGroup, listGroups, removeGroup } from '../fs/config'
+import { addGroup, checkGroupName, listGroups, removeGroup } from '../fs/config'
 import { exists } from '../fs/format'
 import { Keys, type GroupRecord } from '../fs/schema'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
@@ -54,6 +54,9 @@ export async function reach(url: string): Promise<MetaStore> {
 export function groupAdd(name: string, opts: GroupCliOptions): Promise<GroupRecord> {
   if (!opts.metaUrl) throw new ConfigError('meta-url', 'give the group\'s metadata store: --meta-url etcd://host:port or sqlite:///path')
   const url = opts.metaUrl
+  // checked before the group's store is opened, which may create it
+  checkGroupName(name)
+  if (url === (opts.meta ?? defaultMetaUrl())) throw new ConfigError('meta-url', `${url} is the root group's own store: a group needs a store of its own`)
   return withRoot(opts, async (root, keys) => {
     const store = await reach(url)
     try {

@@ -57,21 +57,27 @@ const MOUNT_WAIT_MS = 30_000
 /** how often a foreground mount checks that it is still mounted */
 const WATCH_MS = 250
 
-/** mountPoint checks dir before anything is started: absolute, a directory, not mounted */
-async function mountPoint(dir: string): Promise<string> {
+/**
+ * mountPoint checks dir before anything is started: absolute, a directory, not mounted. A
+ * missing mountpoint is made (so that a first mount needs no preparation) by `made`, which
+ * serve calls only once the filesystem opened: a mount that fails leaves no directory behind.
+ */
+async function mountPoint(dir: string): Promise<{ abs: string; made(): Promise<void> }> {
   const abs = resolve(dir)
   await recoverStale(abs)
-  // a missing mountpoint is made, so that a first mount needs no preparation
-  const st = await stat(abs).catch(async (err: NodeJS.ErrnoException) => {
+  const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw new ConfigError('dir', `${abs}: ${err.code ?? err.message}`)
+    return undefined
+  })
+  if (st && !st.isDirectory()) throw new ConfigError('dir', `${abs} is not a directory`)
+  if (st && isMounted(abs)) throw new ConfigError('dir', `${abs} is already a mountpoint`)
+  const made = async () => {
+    if (st) return
     await mkdir(abs, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
       throw new ConfigError('dir', `cannot create ${abs}: ${e.code ?? e.message}`)
     })
-    return stat(abs)
-  })
-  if (!st.isDirectory()) throw new ConfigError('dir', `${abs} is not a directory`)
-  if (isMounted(abs)) throw new ConfigError('dir', `${abs} is already a mountpoint`)
-  return abs
+  }
+  return { abs, made }
 }
 
 function readMode(value: string | undefined): ReadMode | undefined {
@@ -129,11 +135,14 @@ async function remount(dir: string, readOnly: boolean): Promise<void> {
 export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
+  // every option is checked before anything is made (the mountpoint, the store)
   const reads = readMode(opts.reads)
   const binding = bindingOf(opts.binding)
+  const nearest = nearestMembers(opts.nearest)
+  const attrTimeout = seconds('attr-timeout', opts.attrTimeout)
   const replicateS = replicateEvery(opts)
   if (replicateS && opts.snapshot !== undefined) throw new ConfigError('replicate', 'a snapshot mount is read-only: it has nothing to replicate')
-  const mnt = await mountPoint(dir)
+  const { abs: mnt, made } = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
   const store = await openWaiting(meta)
@@ -141,7 +150,6 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let mount: Mount | undefined
   let replicator: ReplicatorService | undefined
   try {
-    const nearest = nearestMembers(opts.nearest)
     const spreadDirectories = opts.spreadDirectories
     const site = opts.site
     fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, { name, site }) : await openFilesystem(store, { name, reads, nearest, spreadDirectories, site }).catch(async (err: unknown) => {
@@ -150,13 +158,14 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       await formatStore(store, { name, pools: defaultPools() })
       return openFilesystem(store, { name, reads, nearest, spreadDirectories, site })
     })
+    await made()
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
       // a snapshot is what the filesystem was: the kernel refuses every change to it
       readOnly: parsed.mount.readOnly || opts.snapshot !== undefined,
       binding,
       debug: opts.debug,
-      attrTimeout: seconds('attr-timeout', opts.attrTimeout),
+      attrTimeout,
       allowOther: opts.allowOther || parsed.mount.allowOther,
     })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
@@ -217,9 +226,11 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   nearestMembers(opts.nearest)
   bindingOf(opts.binding)
   replicateEvery(opts)
+  seconds('attr-timeout', opts.attrTimeout)
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
-  const mnt = await mountPoint(dir)
+  const { abs: mnt, made } = await mountPoint(dir)
+  await made()
   const home = meridianHome()
   mkdirSync(home, { recursive: true })
   const logPath = join(home, 'mount.log')

@@ -63,10 +63,15 @@ export async function poolAdd(name: string, opts: PoolAddOptions): Promise<PoolS
   if (!POOL_NAME.test(name)) throw new ConfigError('name', `'${name}' must be 1-64 letters, digits, . _ - (starting with a letter or digit)`)
   if (!POOL_NAME.test(opts.site ?? '')) throw new ConfigError('site', `'${opts.site}' must be 1-64 letters, digits, . _ -`)
   const spec: PoolSpec = { name, site: opts.site, weight: parseWeight(opts.weight), state: 'active', config: poolConfig(opts) }
-  await (await openDriver(spec)).close()
+  const refuseTaken = (pools: PoolSpec[]) => {
+    if (pools.some(p => p.name === name)) throw new ConfigError('name', `pool '${name}' exists already`)
+  }
   return withPlacement(opts, async placement => {
+    // the store and the name first: opening the driver may create the pool (a local directory)
+    refuseTaken((await placement.load()).pools)
+    await (await openDriver(spec)).close()
     await placement.update(c => {
-      if (c.pools.some(p => p.name === name)) throw new ConfigError('name', `pool '${name}' exists already`)
+      refuseTaken(c.pools)
       return { ...c, pools: [...c.pools, spec] }
     })
     return spec

@@ -1,5 +1,6 @@
 // meridian pool scan: list a pool and rebuild its bloom filter (stored in the pool, versioned).
 import { Command } from 'commander'
+import { ConfigError } from '../errors'
 import { PoolFilters, type FilterRef } from '../replicator/pool-filter'
 import { findPool, openDriver, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
@@ -10,6 +11,9 @@ export interface PoolScanOptions extends PlacementCliOptions {
 
 export async function poolScan(name: string, opts: PoolScanOptions): Promise<FilterRef & { pool: string }> {
   const rate = opts.errorRate === undefined ? undefined : Number(opts.errorRate)
+  if (rate !== undefined && !(/^\d*\.?\d+(e-?\d+)?$/i.test(opts.errorRate!) && rate > 0 && rate < 1)) {
+    throw new ConfigError('error-rate', `'${opts.errorRate}' must be a probability between 0 and 1, e.g. 0.01`)
+  }
   return withPlacement(opts, async (placement, store) => {
     const driver = await openDriver(findPool((await placement.load()).pools, name, 'name'))
     try {

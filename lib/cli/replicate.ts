@@ -158,6 +158,8 @@ export function replicateCommand(): Command {
     .option('--bandwidth <bytes/s>', 'copy at most this much per second, e.g. 50M (default unlimited)')
     .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
     .action(async (opts: ReplicateOptions) => {
+      // --interval belongs to the service: with --once it would silently do nothing
+      if (opts.once && opts.interval !== undefined) throw new ConfigError('interval', 'sets the time between passes of the service; --once makes one pass: give one or the other')
       if (!opts.once) return service(opts)
       const r = await replicateOnce({ ...opts, progress: !opts.json && process.stderr.isTTY })
       print(opts.json, { ...r }, summary(r))

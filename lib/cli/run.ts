@@ -4,13 +4,20 @@ import { ConfigError, FsError, MetaError } from '../errors'
 
 export function run(program: Command): void {
   program.parseAsync(process.argv).catch((err: unknown) => {
-    if (err instanceof ConfigError || err instanceof MetaError || err instanceof FsError) {
-      process.stderr.write(`meridian: ${err.message}\n`)
-    } else {
-      process.stderr.write(`meridian: ${(err as Error)?.stack ?? String(err)}\n`)
-    }
-    process.exitCode = err instanceof ConfigError ? 2 : 1
+    const { line, exitCode } = failure(err)
+    process.stderr.write(line)
+    process.exitCode = exitCode
   })
+}
+
+/** failure is what a command that threw reports: one line (a stack for what nobody expected) and its exit code */
+export function failure(err: unknown): { line: string; exitCode: number } {
+  const known = err instanceof ConfigError || err instanceof MetaError || err instanceof FsError
+  return {
+    // a name with a newline in it (a path, a file name) must not break the one line in two
+    line: `meridian: ${known ? err.message.replace(/[\r\n]/g, c => JSON.stringify(c).slice(1, -1)) : ((err as Error)?.stack ?? String(err))}\n`,
+    exitCode: err instanceof ConfigError ? 2 : 1,
+  }
 }
 
 /** print writes a result for people, or as JSON with --json. */

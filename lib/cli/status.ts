@@ -1,6 +1,7 @@
 // meridian status: open the metadata store (creating the embedded default if needed) and report
 // it, and the replication backlog of the filesystem (when it is formatted there).
 import { Command } from 'commander'
+import { ConfigError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
 import { defaultMetaUrl, openStore } from '../meta'
 import { ReplicationQueue } from '../placement/replication-queue'
@@ -28,7 +29,9 @@ export async function status(opts: StatusOptions): Promise<Status> {
   try {
     const { revision } = await store.range('', { limit: 1 })
     const s: Status = { engine: store.engine, meta, revision }
-    if (await Filesystem.exists(store, name)) s.backlog = { name, ...(await new ReplicationQueue(store, name).backlog()) }
+    const formatted = await Filesystem.exists(store, name)
+    if (!formatted && opts.name !== undefined) throw new ConfigError('name', `no filesystem '${name}' in ${meta}: run meridian format first`)
+    if (formatted) s.backlog = { name, ...(await new ReplicationQueue(store, name).backlog()) }
     return s
   } finally {
     await store.close()

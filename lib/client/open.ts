@@ -27,6 +27,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   /** the filesystem's name in the store (default 'meridian') */
   name?: string
   readCacheBytes?: number
+  /** how long one pool call may take before the blob store tries another pool (lib/data/blob-store.ts) */
+  poolTimeoutMs?: number
   /** how metadata reads are served (lib/causal): causal (default), linearizable, or nearest (unchecked) */
   reads?: ReadMode
   /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
@@ -60,14 +62,20 @@ export async function openPools(settings: Settings): Promise<Array<{ name: strin
 async function causalSession(store: MetaStore, name: string, mode: ReadMode): Promise<CausalSession | undefined> {
   if (mode === 'linearizable') return undefined
   const urls = (await listGroups(store, new Keys(name))).map(g => g.url)
-  if (store.engine !== 'etcd' && !urls.some(u => engineScheme(u) === 'etcd')) return undefined
+  if (store.engine !== 'etcd' && !urls.some(isEtcd)) return undefined
   return new CausalSession({ mode })
 }
 
+/** isEtcd tells whether a metadata URL names etcd (with or without TLS) */
+const isEtcd = (url: string) => ['etcd', 'etcds'].includes(engineScheme(url))
+
 /** withNearest names the member of an etcd URL that serves this mount's reads */
 function withNearest(url: string, member: string): string {
-  if (engineScheme(url) !== 'etcd') throw new ConfigError('nearest', `${url} is not an etcd group: it has no members to choose from`)
-  return `${url.split('?')[0]}?nearest=${member}`
+  if (!isEtcd(url)) throw new ConfigError('nearest', `${url} is not an etcd group: it has no members to choose from`)
+  const [members, query = ''] = url.split('?', 2)
+  const params = new URLSearchParams(query) // the group's TLS and user options stay
+  params.set('nearest', member)
+  return `${members}?${params.toString().replace(/%2F/gi, '/').replace(/%3A/gi, ':')}`
 }
 
 /** openFilesystem opens the filesystem `name` of store with its pools; closing it closes them. */
@@ -77,7 +85,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const session = await causalSession(store, name, opts.reads ?? 'causal')
   // blocks go where the placement policies say, through every pool of the pool map
   const { pools, placement } = await openPlacedPools(store, name, { site: opts.site })
-  const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
+  const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement, poolTimeoutMs: opts.poolTimeoutMs })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,

@@ -5,8 +5,11 @@
 // rest durably before it returns (so before the metadata that references the blob commits).
 // A read trusts a copy only after checking its hash: a missing or corrupt copy is skipped,
 // logged and listed in badCopies for the replicator to repair, and the next pool is tried.
+// Every call to a pool has a deadline (poolTimeoutMs), so a pool that hangs counts as a failed
+// one: a read moves on to the next copy, a put to the next pool. When every pool refuses a put
+// for the same reason (all full, all read-only, all past the deadline), that errno is the put's; otherwise EIO.
 import type { PoolDriver, PoolUsage } from '../../drivers/driver'
-import { ConfigError, EIO, toErrno } from '../errors'
+import { ConfigError, EIO, ETIMEDOUT, FsError, toErrno, type ErrnoCode } from '../errors'
 import { holds, idOf } from './blob-id'
 import type { ReadCache } from './read-cache'
 
@@ -38,7 +41,15 @@ export interface BlobStoreOptions {
   copies?: number
   cache?: ReadCache
   log?: Log
+  /** how long one call to a pool may take before it counts as failed (default 10 s) */
+  poolTimeoutMs?: number
 }
+
+/** the default deadline of one pool call: long enough for a 4 MiB block over a slow link */
+export const POOL_TIMEOUT_MS = 10_000
+
+/** errnos that say why a pool refuses writes, passed on as they are when every pool says the same */
+const REFUSALS: ReadonlySet<ErrnoCode> = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EFBIG', 'ETIMEDOUT'])
 
 /** A BadCopy is a pool found lacking a blob it was asked for, or holding wrong bytes under its id. */
 export interface BadCopy {
@@ -54,19 +65,23 @@ export class BlobStore {
   private readonly cache: ReadCache | undefined
   private readonly log: Log
   private readonly placement: Placement | undefined
+  private readonly poolTimeoutMs: number
+  /** pools that took a blob since their last sync: only they have anything to make durable */
+  private readonly unsynced = new Set<Pool>()
   // concurrent reads of one uncached blob share a single fetch
   private readonly fetching = new Map<string, Promise<Buffer>>()
   private closed = false
 
   constructor(
     private readonly pools: Pool[],
-    { copies = 1, cache, log = () => {}, placement }: BlobStoreOptions = {},
+    { copies = 1, cache, log = () => {}, placement, poolTimeoutMs = POOL_TIMEOUT_MS }: BlobStoreOptions = {},
   ) {
     if (pools.length === 0) throw new ConfigError('pools', 'a blob store needs at least one pool')
     this.copies = Math.min(Math.max(1, copies), pools.length)
     this.placement = placement
     this.cache = cache
     this.log = log
+    this.poolTimeoutMs = poolTimeoutMs
   }
 
   /**
@@ -81,16 +96,19 @@ export class BlobStore {
     const order = plan ? this.withTargetsFirst(plan.pools) : this.pools
     const copies = plan ? Math.min(plan.sync, order.length) : this.copies
     const written: string[] = []
+    const refusals = new Set<ErrnoCode>()
     let next = 0
     // one writer per required copy, in parallel; a writer whose pool fails moves on to the next untried pool
     const writeOne = async (): Promise<boolean> => {
       while (next < order.length) {
         const pool = order[next++]
         try {
-          await pool.driver.put(id, data)
+          await this.withDeadline(pool, 'put', () => pool.driver.put(id, data))
           written.push(pool.name)
+          this.unsynced.add(pool)
           return true
         } catch (err) {
+          refusals.add(toErrno(err))
           this.log('put failed', { pool: pool.name, id, err })
         }
       }
@@ -98,7 +116,11 @@ export class BlobStore {
     }
     const results = await Promise.all(Array.from({ length: copies }, writeOne))
     const stored = results.filter(Boolean).length
-    if (stored < copies) throw EIO(`blob ${id}: stored in ${stored} of the ${copies} pools required`)
+    if (stored < copies) {
+      const why = `blob ${id}: stored in ${stored} of the ${copies} pools required (the others: ${[...refusals].join(', ')})`
+      const [only] = refusals
+      throw refusals.size === 1 && REFUSALS.has(only) ? new FsError(only, why) : EIO(why)
+    }
     this.placement?.stored(id, written)
     if (plan && (plan.pools.length > copies || written.some(n => !plan.pools.includes(n)))) await this.placement!.defer(id, data.length)
     this.cache?.set(id, data)
@@ -122,13 +144,20 @@ export class BlobStore {
     this.fetch(id).catch(() => undefined)
   }
 
-  /** sync makes every blob this store put durable in its pools (pools may acknowledge puts before they reach the disk) */
+  /**
+   * sync makes every blob this store put durable in its pools (pools may acknowledge puts before
+   * they reach the disk); a pool that took nothing since its last sync is left alone, so a pool
+   * that fails and took nothing fails no fsync
+   */
   async sync(): Promise<void> {
     this.checkOpen()
-    const failed = (await Promise.allSettled(this.pools.map(p => p.driver.sync()))).flatMap((r, n) => {
+    const pools = [...this.unsynced]
+    this.unsynced.clear()
+    const failed = (await Promise.allSettled(pools.map(p => this.withDeadline(p, 'sync', () => p.driver.sync())))).flatMap((r, n) => {
       if (r.status === 'fulfilled') return []
-      this.log('sync failed', { pool: this.pools[n].name, err: r.reason })
-      return [this.pools[n].name]
+      this.log('sync failed', { pool: pools[n].name, err: r.reason })
+      this.unsynced.add(pools[n])
+      return [pools[n].name]
     })
     if (failed.length > 0) throw EIO(`pools ${failed.join(', ')} could not make their blobs durable`)
   }
@@ -138,7 +167,7 @@ export class BlobStore {
     this.checkOpen()
     for (const pool of this.pools) {
       try {
-        if (await pool.driver.has(id)) return true
+        if (await this.withDeadline(pool, 'has', () => pool.driver.has(id))) return true
       } catch (err) {
         this.log('has failed', { pool: pool.name, id, err })
       }
@@ -180,7 +209,7 @@ export class BlobStore {
     for (const pool of this.placement ? this.withTargetsFirst(this.placement.readOrder(id)) : this.pools) {
       let data: Buffer
       try {
-        data = await pool.driver.get(id)
+        data = await this.withDeadline(pool, 'get', () => pool.driver.get(id))
       } catch (err) {
         if (toErrno(err) === 'ENOENT') this.reportBadCopy({ pool: pool.name, id, problem: 'missing' })
         // an unreachable pool is not a bad copy: the blob there may be fine
@@ -195,6 +224,15 @@ export class BlobStore {
       return data
     }
     throw EIO(`blob ${id}: no pool holds a good copy`)
+  }
+
+  /** withDeadline runs one call to a pool, failing it with ETIMEDOUT after poolTimeoutMs (a late answer is dropped) */
+  private withDeadline<T>(pool: Pool, call: string, fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(ETIMEDOUT(`pool ${pool.name}: ${call} took over ${this.poolTimeoutMs} ms`)), this.poolTimeoutMs)
+    })
+    return Promise.race([fn(), late]).finally(() => clearTimeout(timer))
   }
 
   private reportBadCopy(bad: BadCopy): void {

@@ -48,6 +48,16 @@ const ESCAPING_IDS = [
   SOME_ID.slice(0, -1) + '\0',
   SOME_ID + '\0/../x',
   `${SOME_ID}/../../x`,
+  // what a URL or a shell might decode or trim into something else
+  `sha256-%2e%2e%2f${'0'.repeat(55)}`,
+  `${SOME_ID}\n`,
+  ` ${SOME_ID}`,
+  `${SOME_ID}?x=1`,
+  `${SOME_ID}#x`,
+  `sha256-${'\uff10'.repeat(64)}`, // fullwidth digits
+  `sha256-${'0'.repeat(63)}\u0430`, // a Cyrillic a
+  '.',
+  '..',
 ]
 
 /** opened opens a driver for one case and closes it when the case ends */

@@ -1,7 +1,7 @@
 // Attributes: chmod, chown, utimens and truncate as one setattr, with the kernel's rules on
 // who may change what (and which privileges a change drops); access checks.
-import { EINVAL, EISDIR, EPERM } from '../errors'
-import type { FileData } from '../data/file-data'
+import { EFBIG, EINVAL, EISDIR, EPERM } from '../errors'
+import { MAX_FILE_SIZE, type FileData } from '../data/file-data'
 import { allowed, check, inGroup, W } from './access'
 import { chmodAcl } from './acl'
 import type { FsContext, Records } from './context'
@@ -67,6 +67,7 @@ export class Attributes {
   /** truncate cuts or extends a regular file; through an open handle (fh) it needs no write permission */
   async truncate(ino: number, size: number, who: Identity, fh?: number): Promise<void> {
     if (!Number.isInteger(size) || size < 0) throw EINVAL(`size ${size}`)
+    if (size > MAX_FILE_SIZE) throw EFBIG(`size ${size} is past the largest file, ${MAX_FILE_SIZE} bytes`)
     const open = this.ctx.opened.file(ino)
     const viaHandle = fh !== undefined && this.ctx.opened.find(fh)?.file.ino === ino
     // a seal of earlier writes that committed after the truncate would put back what it cuts

@@ -39,12 +39,17 @@ export async function bumpEpoch(stores: MetaStore[], keys: Keys): Promise<void> 
   }
 }
 
+/** checkGroupName refuses a name a group cannot have */
+export function checkGroupName(name: string): void {
+  if (!GROUP_NAME.test(name) || name === 'root') throw new ConfigError('group', `'${name}' must be 1-64 letters, digits, '.', '_' or '-' (and not 'root')`)
+}
+
 /**
  * addGroup makes store a group of the filesystem: it writes the group's own records there
  * (refused if the store already belongs to a filesystem of this name), then lists it in the root
  */
 export async function addGroup(root: MetaStore, store: MetaStore, keys: Keys, name: string, url: string): Promise<GroupRecord> {
-  if (!GROUP_NAME.test(name) || name === 'root') throw new ConfigError('group', `'${name}' must be 1-64 letters, digits, '.', '_' or '-' (and not 'root')`)
+  checkGroupName(name)
   const groups = await listGroups(root, keys)
   if (groups.some(g => g.name === name)) throw new ConfigError('group', `group '${name}' exists already`)
   if (groups.some(g => g.url === url)) throw new ConfigError('meta-url', `${url} is group '${groups.find(g => g.url === url)!.name}' already`)

@@ -5,6 +5,16 @@
 import { EINVAL, ENAMETOOLONG } from '../errors'
 
 export const NAME_MAX = 255
+/** the longest path argument the kernel takes, with its NUL */
+export const PATH_MAX = 4096
+
+/** overLimits says how a path typed by a user (a CLI argument) passes NAME_MAX or PATH_MAX, if it does */
+export function overLimits(path: string): string | undefined {
+  const bytes = Buffer.byteLength(path)
+  if (bytes >= PATH_MAX) return `is ${bytes} bytes, over the ${PATH_MAX - 1} a path may have`
+  const long = path.split('/').find(p => Buffer.byteLength(p) > NAME_MAX)
+  return long === undefined ? undefined : `'${long.slice(0, 32)}...' is a name over ${NAME_MAX} bytes`
+}
 
 export function checkName(name: string): void {
   if (Buffer.byteLength(name) > NAME_MAX) throw ENAMETOOLONG(`${name.slice(0, 32)}...: over ${NAME_MAX} bytes`)

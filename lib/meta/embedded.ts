@@ -83,6 +83,7 @@ export class EmbeddedStore implements MetaStore {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         throw new MetaError('ELOCKED', `embedded store ${opts.path} is in use by another process`, { cause: err })
       }
+      if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new ConfigError('meta', `${opts.path} is not a metadata store (${(err as Error).message})`)
       throw err
     }
     this.stmt = this.prepare()

@@ -6,8 +6,9 @@
 // far behind the answer is (lib/causal builds on this). Everything else goes to the cluster.
 import { Etcd3, isRecoverableError, type IKeyValue, type IRequestOp, type IResponseOp } from 'etcd3'
 import { noop } from 'cockatiel'
-import { ConfigError, MetaError } from '../errors'
+import { MetaError } from '../errors'
 import { registerEngine } from './registry'
+import { parseEtcdUrl, type EtcdTls } from './etcd-url'
 import { checkTxn } from './request'
 import { withRetry, type RetryOptions } from './retry'
 import {
@@ -23,6 +24,10 @@ export interface EtcdOptions extends RetryOptions {
   nearest?: string
   /** give up on the nearest member after this long (default 1 s): its callers can ask the cluster instead */
   nearestDeadlineMs?: number
+  /** TLS (https endpoints): the CA and a client certificate (etcd-url.ts) */
+  tls?: EtcdTls
+  /** etcd user/password authentication */
+  auth?: { username: string; password: string }
 }
 
 const compareTarget = { create: 'Create', mod: 'Mod', version: 'Version', value: 'Value' } as const
@@ -47,8 +52,17 @@ export class EtcdStore implements MetaStore {
     this.retry = { deadlineMs: opts.deadlineMs, attemptMs: opts.attemptMs }
     const nearestMs = opts.nearestDeadlineMs ?? 1_000
     this.localRetry = { deadlineMs: nearestMs, attemptMs: Math.min(nearestMs, opts.attemptMs ?? nearestMs) }
-    this.client = connect(opts.endpoints)
-    this.local = opts.nearest === undefined ? this.client : connect([opts.nearest])
+    this.client = connect(opts.endpoints, opts)
+    this.local = opts.nearest === undefined ? this.client : connect([opts.nearest], opts)
+  }
+
+  /** what inspect() and logs show of a store: its members, never the clients (which hold the password) */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `EtcdStore(${this.endpoints.join(',')})`
+  }
+
+  toJSON(): object {
+    return { engine: this.engine, endpoints: this.endpoints }
   }
 
   static async open(opts: EtcdOptions): Promise<EtcdStore> {
@@ -216,9 +230,12 @@ export class EtcdStore implements MetaStore {
   }
 }
 
-function connect(hosts: string[]): Etcd3 {
+function connect(hosts: string[], { tls, auth }: Pick<EtcdOptions, 'tls' | 'auth'>): Etcd3 {
   return new Etcd3({
     hosts,
+    // grpc wants a CA: without one named, the system's (an empty buffer means the default roots)
+    credentials: tls && { rootCertificate: tls.rootCertificate ?? Buffer.alloc(0), privateKey: tls.privateKey, certChain: tls.certChain },
+    auth,
     faultHandling: { global: noop },
     // Large values are allowed up to etcd's own request limit, which we check first.
     grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
@@ -282,14 +299,7 @@ export function classify(err: unknown): MetaError {
   return new MetaError('EUNAVAILABLE', `etcd: ${message}`, { recoverable, cause: err })
 }
 
-// etcd://host:port[,host:port...][?nearest=host:port]: the member that serves serializable reads
-registerEngine('etcd', async (location, url, opts) => {
-  const [list, query = ''] = location.split('?', 2)
-  const hosts = list.split(',').filter(Boolean)
-  const nearest = new URLSearchParams(query).get('nearest') ?? undefined
-  const isHost = (h: string) => /^[\w.-]+:\d+$/.test(h)
-  if (hosts.length === 0 || !hosts.every(isHost) || (nearest !== undefined && !isHost(nearest))) {
-    throw new ConfigError('meta', `'${url}' is not etcd://host:port[,host:port...][?nearest=host:port]`)
-  }
-  return EtcdStore.open({ endpoints: hosts.map(h => `http://${h}`), nearest: nearest && `http://${nearest}`, ...opts })
-})
+// etcd:// and etcds:// (TLS): the members, the nearest, certificates and user (etcd-url.ts)
+for (const scheme of ['etcd', 'etcds'] as const) {
+  registerEngine(scheme, async (location, _url, opts) => EtcdStore.open({ ...parseEtcdUrl(scheme, location), ...opts }))
+}

@@ -1,5 +1,6 @@
 // Placement policies per path prefix: the longest prefix that contains a path wins, by whole
 // components ('/eu' covers '/eu/x' but not '/europe'). '/' always has one (the default).
+import { overLimits } from '../fs/names'
 import { ConfigError } from '../errors'
 
 export type Spread = 'site' | 'pool'
@@ -32,6 +33,8 @@ export function normalizePath(path: string, field = 'path'): string {
   if (!path.startsWith('/')) throw new ConfigError(field, `'${path}' must be an absolute path in the filesystem`)
   const parts = path.split('/').filter(p => p !== '')
   if (parts.some(p => p === '.' || p === '..')) throw new ConfigError(field, `'${path}' must not contain . or ..`)
+  const tooLong = overLimits(path)
+  if (tooLong) throw new ConfigError(field, tooLong)
   return '/' + parts.join('/')
 }
 

@@ -116,6 +116,30 @@ bool answer(Session* s, uint64_t id, Reply reply) {
   return true;
 }
 
+/**
+ * validUtf8 tells whether s is well-formed UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF). JavaScript holds names as strings: bytes that are not UTF-8 would turn into
+ * U+FFFD on the way, so that two different names became one. Such names get EILSEQ instead.
+ */
+bool validUtf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned c = *p++;
+    if (c < 0x80) continue;
+    int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 ? 1 : -1;
+    if (more < 0 || c > 0xf4 || end - p < more) return false;
+    unsigned cp = c & (0x3f >> more);
+    for (int i = 0; i < more; i++) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((more == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (more == 3 && (cp < 0x10000 || cp > 0x10ffff))) return false;
+    p += more;
+  }
+  return true;
+}
+
 void onInterrupt(fuse_req_t req, void* data) {
   Event e{"interrupt", 0, 0, 0, 0, 0, {}};
   e.args.push_back(Arg::number(static_cast<double>(reinterpret_cast<uintptr_t>(data))));
@@ -170,7 +194,16 @@ struct Request {
     e.args.push_back(std::move(a));
     return *this;
   }
-  void send() { push(s, std::move(e)); }
+  /** send hands the request to JavaScript; one with a name that is not UTF-8 is answered EILSEQ here */
+  void send() {
+    for (const Arg& a : e.args) {
+      if (a.kind == Arg::STR && !validUtf8(a.str)) {
+        answer(s, e.id, [](fuse_req_t req) { fuse_reply_err(req, EILSEQ); });
+        return;
+      }
+    }
+    push(s, std::move(e));
+  }
 };
 
 /** umaskOf: the creator's umask, which the kernel passes instead of applying it (FUSE_CAP_DONT_MASK) */
