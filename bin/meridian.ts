@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
+import { withConfig } from '../lib/config/apply'
 import { benchCommand } from '../lib/cli/bench'
 import { explainCommand } from '../lib/cli/explain'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
 import { gcCommand } from '../lib/cli/gc'
 import { groupCommand } from '../lib/cli/group'
+import { infoCommand } from '../lib/cli/info'
 import { mountCommand } from '../lib/cli/mount'
+import { helperArgv } from '../lib/cli/mount-helper'
 import { partitionCommand } from '../lib/cli/partition'
 import { policyApplyCommand } from '../lib/cli/policy-apply'
 import { policyExportCommand } from '../lib/cli/policy-export'
@@ -28,8 +31,8 @@ import { umountCommand } from '../lib/cli/umount'
 
 const { version } = require('../../package.json') as { version: string }
 
-const program = new Command('meridian')
-  .description('a global, strongly consistent POSIX filesystem')
+const program = withConfig(new Command('meridian'))
+  .description('a global, strongly consistent POSIX filesystem (also a mount helper: meridian meridian:NAME DIR -o OPTIONS)')
   .version(version, '-V, --version')
   .showHelpAfterError()
 
@@ -46,9 +49,10 @@ program.addCommand(new Command('pool').description('the storage pools: add, ls, 
   .addCommand(poolDrainCommand()).addCommand(poolTestCommand()).addCommand(poolScanCommand()))
 program.addCommand(replicateCommand())
 program.addCommand(explainCommand())
+program.addCommand(infoCommand())
 program.addCommand(gcCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
 
-run(program)
+run(program, helperArgv)

@@ -2,8 +2,9 @@
 import type { Command } from 'commander'
 import { ConfigError, FsError, MetaError } from '../errors'
 
-export function run(program: Command): void {
-  program.parseAsync(process.argv).catch((err: unknown) => {
+/** run parses process.argv, after rewrite (the mount helper's form: lib/cli/mount-helper.ts) */
+export function run(program: Command, rewrite: (argv: string[]) => string[] = argv => argv): void {
+  Promise.resolve().then(() => program.parseAsync(rewrite(process.argv))).catch((err: unknown) => {
     if (err instanceof ConfigError || err instanceof MetaError || err instanceof FsError) {
       process.stderr.write(`meridian: ${err.message}\n`)
     } else {

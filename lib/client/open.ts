@@ -19,9 +19,7 @@ import type { MetaStore } from '../meta/store'
 import { openPlacedPools } from '../placement/placed-pools'
 import { openShared } from './shared-stores'
 import { ConfigError } from '../errors'
-
-/** how long opening a further group's store may take before its operations fail */
-const GROUP_DEADLINE_MS = 5_000
+import { ms } from '../config/tunables'
 
 export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 'openGroup'> {
   /** the filesystem's name in the store (default 'meridian') */
@@ -31,6 +29,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   reads?: ReadMode
   /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
   nearest?: Record<string, string>
+  /** how long a call to a further group's store retries before it fails (default: tuning group-deadline) */
+  groupDeadlineMs?: number
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -77,7 +77,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
       owns: pools.map(p => p.driver),
       openGroup: async group => {
         const near = opts.nearest?.[group.name]
-        const opened = await openShared(near ? withNearest(group.url, near) : group.url, GROUP_DEADLINE_MS)
+        const opened = await openShared(near ? withNearest(group.url, near) : group.url, opts.groupDeadlineMs ?? ms(undefined, 'group-deadline'))
         return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened
       },
       causality: session && {

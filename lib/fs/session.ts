@@ -6,13 +6,15 @@
 // and a new session with a new sid and lease takes over; its listeners (the open marks) put
 // back what the mount still needs.
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { MetaError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
 import type { Keys } from './schema'
+import { DEFAULTS } from '../config/tunables'
 
 /** seconds a session outlives its last keep-alive */
-export const SESSION_TTL = 20
+export const SESSION_TTL = DEFAULTS['session-ttl']
 
 export type RenewListener = () => Promise<void>
 
@@ -84,6 +86,6 @@ export class Session {
 async function begin(store: MetaStore, keys: Keys, ttl: number): Promise<{ sid: string; lease: number }> {
   const sid = randomUUID()
   const lease = await store.grant(ttl)
-  await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, startedMs: Date.now() }), lease }])
+  await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, host: hostname(), startedMs: Date.now() }), lease }])
   return { sid, lease }
 }
