@@ -17,18 +17,19 @@ const VALUE_OPTIONS: Record<string, string> = { config: '--config', reads: '--re
 
 const SOURCE = /^meridian:([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/
 
-/** isHelperForm: the first argument is a source (meridian:NAME), not a subcommand or option */
-function isHelperForm(args: string[]): boolean {
-  return args.length >= 2 && !args[0].startsWith('-') && args[0].includes(':')
+/** isHelperForm: the first of two or more arguments is a source, not a subcommand or option */
+function isHelperForm(args: string[], commands: string[]): boolean {
+  return args.length >= 2 && !args[0].startsWith('-') && !commands.includes(args[0])
 }
 
 /**
  * helperArgv turns the helper's command line into the mount command's; any other command line
- * comes back as it was. argv is process.argv (node, script, args...).
+ * comes back as it was. argv is process.argv (node, script, args...); commands, the names of
+ * the program's subcommands.
  */
-export function helperArgv(argv: string[]): string[] {
+export function helperArgv(argv: string[], commands: string[]): string[] {
   const [node, script, ...args] = argv
-  if (!isHelperForm(args)) return argv
+  if (!isHelperForm(args, [...commands, 'help'])) return argv
   const [source, dir, ...rest] = args
   const name = SOURCE.exec(source)?.[1]
   if (name === undefined) throw new ConfigError('source', `'${source}' is not meridian:NAME (NAME: the filesystem's name, 1-64 letters, digits, '.', '_' or '-')`)
@@ -43,12 +44,12 @@ export function helperArgv(argv: string[]): string[] {
       else options.push(opt)
     }
   }
-  // checked here, so that an unknown option fails before anything starts, and names all that are known
-  parseMountOptions(options.join(','), Object.keys(VALUE_OPTIONS).map(k => `${k}=`))
-  // mount -o remount,ro DIR: mount(8) repeats every option of the mount; only ro or rw changes
+  // mount -o remount,ro DIR: mount(8) repeats every option the kernel shows (user_id=0, ...); only ro or rw changes
   if (options.includes('remount')) {
     const mode = options.filter(o => o === 'ro' || o === 'rw').pop() ?? 'rw'
     return [node, script, 'mount', dir, '-o', `remount,${mode}`]
   }
+  // checked here, so that an unknown option fails before anything starts, and names all that are known
+  parseMountOptions(options.join(','), Object.keys(VALUE_OPTIONS).map(k => `${k}=`))
   return [node, script, 'mount', dir, '--name', name, '--background', ...flags, ...(options.length > 0 ? ['-o', options.join(',')] : [])]
 }

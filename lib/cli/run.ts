@@ -2,9 +2,13 @@
 import type { Command } from 'commander'
 import { ConfigError, FsError, MetaError } from '../errors'
 
-/** run parses process.argv, after rewrite (the mount helper's form: lib/cli/mount-helper.ts) */
-export function run(program: Command, rewrite: (argv: string[]) => string[] = argv => argv): void {
-  Promise.resolve().then(() => program.parseAsync(rewrite(process.argv))).catch((err: unknown) => {
+/**
+ * run parses process.argv, after rewrite (given the names of the program's subcommands: the
+ * mount helper's form, lib/cli/mount-helper.ts)
+ */
+export function run(program: Command, rewrite: (argv: string[], commands: string[]) => string[] = argv => argv): void {
+  const commands = program.commands.map(c => c.name())
+  Promise.resolve().then(() => program.parseAsync(rewrite(process.argv, commands))).catch((err: unknown) => {
     if (err instanceof ConfigError || err instanceof MetaError || err instanceof FsError) {
       process.stderr.write(`meridian: ${err.message}\n`)
     } else {
