@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
-import { withConfig } from '../lib/config/apply'
+import { showGlobals, withConfig } from '../lib/config/apply'
 import { benchCommand } from '../lib/cli/bench'
 import { explainCommand } from '../lib/cli/explain'
 import { formatCommand } from '../lib/cli/format'
@@ -55,4 +55,5 @@ program.addCommand(new Command('policy').description('placement policies per pat
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
 
+showGlobals(program)
 run(program, helperArgv)

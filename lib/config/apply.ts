@@ -31,9 +31,15 @@ export function applyConfig(cmd: Command, config: Config): void {
   if (config.file !== undefined) cmd.setOptionValueWithSource('configFile', config.file, 'config')
 }
 
-/** withConfig adds --config to the program and applies the file before every command runs */
+/** withConfig adds --config to the program and applies the file before every command runs (showGlobals lists it in each command's help) */
 export function withConfig(program: Command): Command {
   return program
     .option('--config <file>', 'configuration file (default: config.yaml in the Meridian home, when present; docs/operations.md)')
     .hook('preAction', (root, action) => applyConfig(action, loadConfig(root.opts<{ config?: string }>().config)))
+}
+
+/** showGlobals makes every command's help list the program's options (--config) too */
+export function showGlobals(cmd: Command): void {
+  cmd.configureHelp({ showGlobalOptions: true })
+  for (const sub of cmd.commands) showGlobals(sub)
 }
