@@ -60,7 +60,7 @@ t.test('status on etcd: members, leader, lag, a live session with its host and a
   await json(t, 'format', '--meta', meta, '--name', name, '--pool', `local=local:${join(home, 'pool-etcd')}`)
   const store = await openStore(meta)
   t.teardown(() => store.close())
-  const fs = await openFilesystem(store, { name })
+  const fs = await openFilesystem(store, { name, mountpoint: '/mnt/status-test' })
   t.teardown(() => fs.close())
 
   const s = await json(t, 'status', '--meta', meta, '--name', name)
@@ -76,6 +76,7 @@ t.test('status on etcd: members, leader, lag, a live session with its host and a
   t.equal(s.sessions.length, 1, 'the session of this process')
   t.equal(s.sessions[0].host, hostname())
   t.equal(s.sessions[0].pid, process.pid)
+  t.equal(s.sessions[0].mountpoint, '/mnt/status-test', 'and where it is mounted')
   t.ok(s.sessions[0].ageMs >= 0 && s.sessions[0].ageMs < 120_000, `age ${s.sessions[0].ageMs} ms`)
   t.equal(s.pools[0].name, 'local')
   t.ok(s.pools[0].usage.totalBytes > 0, 'the pool reports its space')
@@ -86,7 +87,7 @@ t.test('status on etcd: members, leader, lag, a live session with its host and a
   t.match(human.out, /^group +engine +member +endpoint +role +revision +lag$/m, 'a table of members')
   t.match(human.out, /^root +etcd .* leader +\d+ +\d+$/m)
   t.equal(human.out.match(/ follower /g)?.length, 2, 'and two followers')
-  t.match(human.out, new RegExp(`^root +${hostname()} +${process.pid} +\\d+s +[0-9a-f-]{36}$`, 'm'), 'the session row')
+  t.match(human.out, new RegExp(`^root +${hostname()} +${process.pid} +/mnt/status-test +\\d+s +[0-9a-f-]{36}$`, 'm'), 'the session row')
   t.match(human.out, /^replication backlog: 0 blobs, 0 B$/m)
 })
 

@@ -141,7 +141,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   try {
-    const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, ...clientTuning(opts.tuning) }
+    const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, mountpoint: mnt, ...clientTuning(opts.tuning) }
     fs = await openFilesystem(store, client).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err

@@ -27,6 +27,8 @@ export interface SessionRow {
   sid: string
   host: string
   pid: number
+  /** where it is mounted (absent for a filesystem opened by a program, not a mount) */
+  mountpoint?: string
   startedMs: number
   ageMs: number
 }
@@ -46,9 +48,9 @@ async function health(record: GroupRecord, store: MetaStore, keys: Keys, session
   const { revision, kvs } = await store.range(keys.session(''))
   const now = Date.now()
   for (const kv of kvs) {
-    const s = JSON.parse(kv.value.toString()) as { pid?: number; host?: string; startedMs?: number }
+    const s = JSON.parse(kv.value.toString()) as { pid?: number; host?: string; mountpoint?: string; startedMs?: number }
     const startedMs = s.startedMs ?? now
-    sessions.push({ group: record.name, sid: kv.key.toString().slice(keys.session('').length), host: s.host ?? '?', pid: s.pid ?? 0, startedMs, ageMs: now - startedMs })
+    sessions.push({ group: record.name, sid: kv.key.toString().slice(keys.session('').length), host: s.host ?? '?', pid: s.pid ?? 0, mountpoint: s.mountpoint, startedMs, ageMs: now - startedMs })
   }
   const members = store.members ? await store.members() : []
   return { ...record, engine: store.engine, reachable: true, revision, members }
@@ -83,7 +85,7 @@ export function human(s: Status): string {
     : [[g.name, g.engine, '-', g.url, `UNREACHABLE: ${g.error ?? ''}`, '-', '-']])
   const pools = s.pools.map(p => [p.name, p.site, p.state, p.reachable ? 'yes' : `no (${p.error ?? ''})`,
     p.usage ? `${bytes(p.usage.totalBytes - p.usage.freeBytes)} / ${bytes(p.usage.totalBytes)}` : '-', p.blobs === null ? '-' : String(p.blobs)])
-  const sessions = s.sessions.map(x => [x.group, x.host, String(x.pid), age(x.ageMs), x.sid])
+  const sessions = s.sessions.map(x => [x.group, x.host, String(x.pid), x.mountpoint ?? '-', age(x.ageMs), x.sid])
   return [
     `filesystem '${s.name}' in ${s.meta}`,
     '',
@@ -91,7 +93,7 @@ export function human(s: Status): string {
     '',
     formatTable(['pool', 'site', 'state', 'reachable', 'used / size', 'blobs'], pools),
     '',
-    sessions.length > 0 ? formatTable(['group', 'host', 'pid', 'age', 'session'], sessions) : 'no sessions (no mount is using it)',
+    sessions.length > 0 ? formatTable(['group', 'host', 'pid', 'mountpoint', 'age', 'session'], sessions) : 'no sessions (no mount is using it)',
     '',
     `replication backlog: ${s.backlog.blobs} blobs, ${bytes(s.backlog.bytes)}`,
   ].join('\n')

@@ -47,6 +47,8 @@ export interface OpenOptions {
   entryTtlMs?: number
   /** seconds the session outlives its last keep-alive */
   sessionTtl?: number
+  /** where this filesystem is mounted, recorded in its sessions for `meridian status` */
+  mountpoint?: string
   /** what the filesystem closes after itself (the pools under its blob store) */
   owns?: Array<{ close(): Promise<void> }>
   /** opens the store of a further group from its URL; without it the filesystem reaches only its root group */
@@ -117,6 +119,7 @@ export class Filesystem {
     let files: Files | undefined
     const groups = await Groups.start(rootStore, keys, inodes, {
       sessionTtl: opts.sessionTtl,
+      mountpoint: opts.mountpoint,
       isOpen: ino => opened.file(ino) !== undefined,
       reap: ino => files!.reap(ino),
       epochChanged: group => log.info({ group }, 'the configuration epoch moved on'),
