@@ -282,7 +282,7 @@ export function mountCommand(): Command {
     .argument('<dir>', 'an empty directory to mount on')
     .option('--meta <url>', 'metadata store: etcd://host:port[,...] or sqlite:///path (default: ~/.meridian/meta.db)')
     .option('--name <name>', `filesystem name (default: ${DEFAULT_NAME})`)
-    .option('--background', 'run detached, logging to ~/.meridian/mount.log; return once mounted')
+    .option('--background', 'run detached, logging to mount.log in the Meridian home (~/.meridian); return once mounted')
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
     .option('--allow-other', 'let other users in; each acts as itself, and what it creates belongs to it (docs/fuse.md)')
