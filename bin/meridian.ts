@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
+import { showGlobals, withConfig } from '../lib/config/apply'
 import { benchCommand } from '../lib/cli/bench'
 import { driverTestCommand } from '../lib/cli/driver-test'
 import { explainCommand } from '../lib/cli/explain'
@@ -8,7 +9,9 @@ import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
 import { gcCommand } from '../lib/cli/gc'
 import { groupCommand } from '../lib/cli/group'
+import { infoCommand } from '../lib/cli/info'
 import { mountCommand } from '../lib/cli/mount'
+import { helperArgv } from '../lib/cli/mount-helper'
 import { partitionCommand } from '../lib/cli/partition'
 import { policyApplyCommand } from '../lib/cli/policy-apply'
 import { policyExportCommand } from '../lib/cli/policy-export'
@@ -33,8 +36,8 @@ import { umountCommand } from '../lib/cli/umount'
 const { version } = require('../../package.json') as { version: string }
 
 /** program is the whole command tree (exported so that test/bad-input.ts can walk it) */
-export const program = new Command('meridian')
-  .description('a global, strongly consistent POSIX filesystem')
+export const program = withConfig(new Command('meridian'))
+  .description('a global, strongly consistent POSIX filesystem (also a mount helper: meridian meridian:NAME DIR -o OPTIONS)')
   .version(version, '-V, --version')
 
 program.addCommand(statusCommand())
@@ -51,6 +54,7 @@ program.addCommand(new Command('pool').description('the storage pools: add, ls, 
 program.addCommand(replicateCommand())
 program.addCommand(explainCommand())
 program.addCommand(driverTestCommand())
+program.addCommand(infoCommand())
 program.addCommand(gcCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
@@ -58,4 +62,7 @@ program.addCommand(new Command('policy').description('placement policies per pat
 program.addCommand(new Command('snapshot').description('consistent snapshots of the whole filesystem: create, ls, rm (mount one with mount --snapshot)')
   .addCommand(snapshotCreateCommand()).addCommand(snapshotLsCommand()).addCommand(snapshotRmCommand()))
 
-if (require.main === module) run(program)
+if (require.main === module) {
+  showGlobals(program)
+  run(program, helperArgv)
+}

@@ -35,7 +35,7 @@ t.test('write with sync 1 of 2, see the backlog, replicate --once, scan a pool',
   const before = json(t, 'status')
   t.equal(before.backlog.blobs, 5, 'status reports the second copies still to make')
   t.equal(before.backlog.bytes, 250_000)
-  t.match(meridian('status').out, /replication backlog 5 blobs, 250000 bytes/)
+  t.match(meridian('status').out, /replication backlog: 5 blobs, 244\.1 KiB/)
 
   const pending = json(t, 'explain', '/f0')
   t.match(pending, { path: '/f0', from: '/', policy: { replicas: 2, sync: 1, spread: 'site' } })

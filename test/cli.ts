@@ -22,13 +22,11 @@ t.test('--version and --help', async t => {
   t.match(h.out, /status/)
 })
 
-t.test('status with no options initialises the embedded default', async t => {
+t.test('status with no store: one line, and no store is created', async t => {
   const s = meridian('status', '--json')
-  t.equal(s.code, 0, s.err)
-  const report = JSON.parse(s.out)
-  t.equal(report.engine, 'embedded')
-  t.ok(existsSync(join(home, 'meta.db')))
-  t.match(meridian('status').out, /embedded metadata at .*: ready/)
+  t.equal(s.code, 2, s.err)
+  t.match(s.err, /^meridian: meta: no metadata store at .*meta\.db\n$/)
+  t.notOk(existsSync(join(home, 'meta.db')), 'no file made')
 })
 
 t.test('bad input: one line naming the field, non-zero exit', async t => {

@@ -1,15 +1,14 @@
 // meridian explain PATH: which policy applies to a file and why, and for each of its blobs
 // where the copies are, where they should be, and what the replicator still has to do.
 import { Command } from 'commander'
-import type { Extent } from '../data/extent'
-import { ConfigError } from '../errors'
-import { overLimits } from '../fs/names'
-import { S_IFDIR, S_IFMT } from '../fs/inode'
-import { Keys, ROOT_INO, type Settings } from '../fs/schema'
+import { readSettings } from '../fs/format'
+import { Keys } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
 import { PlacementKeys } from '../placement/keys'
+import type { PlacementConfig } from '../placement/placement-config'
 import { targets } from '../placement/placement'
 import { normalizePath, ruleFor, type Policy } from '../placement/policy'
+import { blobsOf, chunksOf, GroupStores, locate, type Located } from './fs-walk'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
 
@@ -37,52 +36,48 @@ export interface Explanation {
   unreachable: string[]
 }
 
-/** inodeOf walks path from the root by its directory entries */
-async function inodeOf(store: MetaStore, keys: Keys, path: string): Promise<{ ino: number; dir: boolean }> {
-  let at = { ino: ROOT_INO, dir: true }
-  const tooLong = overLimits(path)
-  if (tooLong) throw new ConfigError('path', tooLong)
-  for (const name of path.split('/').filter(Boolean)) {
-    if (!at.dir) throw new ConfigError('path', `${path}: a component is not a directory`)
-    const { kv } = await store.get(keys.entry(at.ino, name))
-    if (!kv) throw new ConfigError('path', `${path}: no such file or directory`)
-    const [ino, type] = JSON.parse(kv.value.toString()) as [number, number]
-    at = { ino, dir: (type & S_IFMT) === S_IFDIR }
+/** placeBlobs finds, for each blob, where its copies are and where the policy wants them */
+export async function placeBlobs(store: MetaStore, fsName: string, config: PlacementConfig, policy: Policy, seen: Map<string, { offset: number; length: number }>): Promise<{ blobs: BlobPlacement[]; unreachable: string[] }> {
+  const drivers = await openDrivers(config.pools)
+  const queue = new PlacementKeys(fsName)
+  try {
+    const blobs: BlobPlacement[] = []
+    for (const [blob, where] of seen) {
+      const copies: string[] = []
+      for (const [name, d] of drivers.open) if (await d.has(blob).catch(() => false)) copies.push(name)
+      const want = targets(blob, policy, config.pools)
+      const queued = (await store.get(queue.queued(blob))).kv !== null
+      blobs.push({ blob, ...where, copies, targets: want, copy: want.filter(p => !copies.includes(p)), remove: copies.filter(p => !want.includes(p)), queued })
+    }
+    return { blobs, unreachable: [...drivers.failed.keys()] }
+  } finally {
+    await drivers.close()
   }
-  return at
 }
 
-export async function explain(path: string, opts: PlacementCliOptions): Promise<Explanation> {
-  const at = normalizePath(path)
+/** withFile opens what a read-only look at one file needs: the placement config, the groups' stores, the file located */
+export function withFile<T>(path: string, opts: PlacementCliOptions, fn: (file: { at: Located; stores: GroupStores; keys: Keys; config: PlacementConfig; store: MetaStore; fsName: string }) => Promise<T>): Promise<T> {
+  const norm = normalizePath(path)
   return withPlacement(opts, async (placement, store) => {
     const config = await placement.load()
     const keys = new Keys(placement.fsName)
-    const { ino, dir } = await inodeOf(store, keys, at)
-    const rule = ruleFor(at, config.rules)!
-    const { chunkSize } = JSON.parse((await store.get(keys.setting())).kv!.value.toString()) as Settings
-    const chunks = dir ? [] : (await store.range(keys.chunks(ino))).kvs
-    const seen = new Map<string, { offset: number; length: number }>()
-    for (const kv of chunks) {
-      const chunk = parseInt(kv.key.toString().slice(keys.chunks(ino).length), 16)
-      for (const e of JSON.parse(kv.value.toString()) as Extent[]) {
-        if (!seen.has(e.blob)) seen.set(e.blob, { offset: chunk * chunkSize + e.off, length: e.len })
-      }
-    }
-    const drivers = await openDrivers(config.pools)
-    const queue = new PlacementKeys(placement.fsName)
+    const stores = new GroupStores(store, keys)
     try {
-      const blobs: BlobPlacement[] = []
-      for (const [blob, where] of seen) {
-        const copies: string[] = []
-        for (const [name, d] of drivers.open) if (await d.has(blob).catch(() => false)) copies.push(name)
-        const want = targets(blob, rule.policy, config.pools)
-        const queued = (await store.get(queue.queued(blob))).kv !== null
-        blobs.push({ blob, ...where, copies, targets: want, copy: want.filter(p => !copies.includes(p)), remove: copies.filter(p => !want.includes(p)), queued })
-      }
-      return { path: at, from: rule.path, policy: rule.policy, epoch: config.epoch, blobs, unreachable: [...drivers.failed.keys()] }
+      const at = await locate(stores, keys, norm)
+      return await fn({ at, stores, keys, config, store, fsName: placement.fsName })
     } finally {
-      await drivers.close()
+      await stores.close()
     }
+  })
+}
+
+export function explain(path: string, opts: PlacementCliOptions): Promise<Explanation> {
+  return withFile(path, opts, async ({ at, stores, keys, config, store, fsName }) => {
+    const rule = ruleFor(at.path, config.rules)!
+    const { chunkSize } = await readSettings(store, fsName)
+    const seen = blobsOf(await chunksOf(stores, keys, at), chunkSize)
+    const { blobs, unreachable } = await placeBlobs(store, fsName, config, rule.policy, seen)
+    return { path: at.path, from: rule.path, policy: rule.policy, epoch: config.epoch, blobs, unreachable }
   })
 }
 

@@ -3,8 +3,9 @@
 // exits. --background spawns the same command detached, with its output appended to
 // ~/.meridian/mount.log, and returns once the mount is in /proc/mounts.
 import { readModes, type ReadMode } from '../causal'
-import { openFilesystem } from '../client/open'
+import { openFilesystem, type ClientOptions } from '../client/open'
 import { openSnapshot } from '../client/snapshot'
+import { ms, value, type Tuning } from '../config/tunables'
 import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
@@ -48,12 +49,11 @@ export interface MountCliOptions {
   replicate?: boolean
   /** seconds between its passes (default 30) */
   replicateInterval?: string
+  /** the configuration file's tunables (lib/config: store-lock-wait, mount-wait, session-ttl, ...) */
+  tuning?: Partial<Tuning>
+  /** the configuration file read, which a background mount reads again */
+  configFile?: string
 }
-
-/** how long the embedded store may stay locked by a mount that is still shutting down */
-const LOCK_WAIT_MS = 15_000
-/** how long --background waits for the mount to appear */
-const MOUNT_WAIT_MS = 30_000
 /** how often a foreground mount checks that it is still mounted */
 const WATCH_MS = 250
 
@@ -110,11 +110,11 @@ function bindingOf(value: string | undefined): BindingName {
 }
 
 /** open the store; a mount that was just unmounted may hold the embedded store for a moment */
-async function openWaiting(meta: string): Promise<MetaStore> {
-  const giveUp = Date.now() + LOCK_WAIT_MS
+async function openWaiting(meta: string, tuning: Partial<Tuning> | undefined): Promise<MetaStore> {
+  const giveUp = Date.now() + ms(tuning, 'store-lock-wait')
   for (;;) {
     try {
-      return await openStore(meta, { deadlineMs: 5_000 })
+      return await openStore(meta, { deadlineMs: ms(tuning, 'meta-deadline') })
     } catch (err) {
       if (!(err instanceof MetaError && err.code === 'ELOCKED') || Date.now() > giveUp) throw err
       await sleep(200)
@@ -131,6 +131,19 @@ async function remount(dir: string, readOnly: boolean): Promise<void> {
   process.stdout.write(`meridian: ${mnt} remounted ${readOnly ? 'read-only' : 'read-write'}\n`)
 }
 
+/** clientTuning: what the tunables set when the filesystem is opened (defaults: lib/config/tunables) */
+function clientTuning(tuning: Partial<Tuning> | undefined): ClientOptions {
+  return {
+    sessionTtl: value(tuning, 'session-ttl'),
+    writebackMs: ms(tuning, 'writeback-interval'),
+    readCacheBytes: value(tuning, 'read-cache-size'),
+    entryTtlMs: ms(tuning, 'name-cache-ttl'),
+    crossGroupTimeoutMs: ms(tuning, 'cross-group-timeout'),
+    groupDeadlineMs: ms(tuning, 'group-deadline'),
+    data: { readAheadBlocks: value(tuning, 'read-ahead-blocks'), bufferedBatches: value(tuning, 'write-buffer-batches') },
+  }
+}
+
 /** serve mounts in this process and returns once unmounted (by a signal or by someone else) */
 export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   const parsed = parseMountOptions(opts.options)
@@ -138,31 +151,32 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   // every option is checked before anything is made (the mountpoint, the store)
   const reads = readMode(opts.reads)
   const binding = bindingOf(opts.binding)
-  const nearest = nearestMembers(opts.nearest)
+  nearestMembers(opts.nearest)
   const attrTimeout = seconds('attr-timeout', opts.attrTimeout)
   const replicateS = replicateEvery(opts)
   if (replicateS && opts.snapshot !== undefined) throw new ConfigError('replicate', 'a snapshot mount is read-only: it has nothing to replicate')
   const { abs: mnt, made } = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
-  const store = await openWaiting(meta)
+  const store = await openWaiting(meta, opts.tuning)
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   let replicator: ReplicatorService | undefined
   try {
-    const spreadDirectories = opts.spreadDirectories
-    const site = opts.site
-    fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, { name, site }) : await openFilesystem(store, { name, reads, nearest, spreadDirectories, site }).catch(async (err: unknown) => {
+    const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, site: opts.site, mountpoint: mnt, ...clientTuning(opts.tuning) }
+    fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, client) : await openFilesystem(store, client).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return openFilesystem(store, { name, reads, nearest, spreadDirectories, site })
+      return openFilesystem(store, client)
     })
     await made()
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
       // a snapshot is what the filesystem was: the kernel refuses every change to it
       readOnly: parsed.mount.readOnly || opts.snapshot !== undefined,
+      opTimeoutMs: ms(opts.tuning, 'op-timeout'),
+      readAheadBytes: value(opts.tuning, 'kernel-read-ahead'),
       binding,
       debug: opts.debug,
       attrTimeout,
@@ -252,17 +266,19 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.site !== undefined) args.push('--site', opts.site)
   if (opts.replicate) args.push('--replicate')
   if (opts.replicateInterval !== undefined) args.push('--replicate-interval', opts.replicateInterval)
+  if (opts.configFile !== undefined) args.push('--config', opts.configFile)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
   child.on('exit', (code, signal) => { exited = code ?? (signal ? 128 : 1) })
   try {
-    const giveUp = Date.now() + MOUNT_WAIT_MS
+    const waitMs = ms(opts.tuning, 'mount-wait')
+    const giveUp = Date.now() + waitMs
     while (!isMounted(mnt)) {
       if (exited !== null) throw childFailed(logPath, from, exited)
       if (Date.now() > giveUp) {
         child.kill('SIGTERM')
-        throw new ConfigError('dir', `${mnt} was not mounted within ${MOUNT_WAIT_MS / 1000} s (see ${logPath})`)
+        throw new ConfigError('dir', `${mnt} was not mounted within ${waitMs / 1000} s (see ${logPath})`)
       }
       await sleep(50)
     }
@@ -300,14 +316,14 @@ export function mountCommand(): Command {
     .argument('<dir>', 'an empty directory to mount on')
     .option('--meta <url>', 'metadata store: etcd://host:port[,...] or sqlite:///path (default: ~/.meridian/meta.db)')
     .option('--name <name>', `filesystem name (default: ${DEFAULT_NAME})`)
-    .option('--background', 'run detached, logging to ~/.meridian/mount.log; return once mounted')
+    .option('--background', 'run detached, logging to mount.log in the Meridian home (~/.meridian); return once mounted')
     .option('--debug', "libfuse's debug output")
     .option('--attr-timeout <seconds>', 'how long the kernel trusts attributes (default 1; 0 for strict hard-link counts)')
-    .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
+    .option('--allow-other', 'let other users in; each acts as itself, and what it creates belongs to it (docs/fuse.md)')
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
-    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl, writeback_cache; remount,ro|rw changes a live mount')
+    .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noexec, noatime, relatime (default), strictatime, allow_other, acl, writeback_cache; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
     .option('--snapshot <name>', 'mount this snapshot of the filesystem, read-only (meridian snapshot ls)')
     .option('--site <site>', 'the site this mount is in: blobs are read from its pools first')

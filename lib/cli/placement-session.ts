@@ -23,9 +23,12 @@ export function withCommonOptions(cmd: Command): Command {
     .option('--json', 'print JSON')
 }
 
-/** withPlacement opens the store and the filesystem's placement config for fn, and closes the store after */
+/**
+ * withPlacement opens the store and the filesystem's placement config for fn, and closes the
+ * store after. The store must exist (format makes it): no command here creates one.
+ */
 export async function withPlacement<T>(opts: PlacementCliOptions, fn: (placement: PlacementStore, store: MetaStore) => Promise<T>): Promise<T> {
-  const store = await openStore(opts.meta ?? defaultMetaUrl(), { deadlineMs: 5_000 })
+  const store = await openStore(opts.meta ?? defaultMetaUrl(), { deadlineMs: 5_000, existing: true })
   try {
     return await fn(new PlacementStore(store, opts.name ?? DEFAULT_NAME), store)
   } finally {

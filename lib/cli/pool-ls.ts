@@ -3,9 +3,11 @@
 // included); bytes only from drivers that list sizes (listSizes). Driver options are shown as
 // stored: they never hold credentials (docs/drivers.md).
 import { Command } from 'commander'
-import type { PoolConfig, PoolDriver } from '../../drivers/driver'
+import type { PoolConfig, PoolDriver, PoolUsage } from '../../drivers/driver'
+import type { PoolSpec } from '../placement/pool-map'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
+import { formatTable } from './table'
 
 export interface PoolRow {
   name: string
@@ -20,28 +22,34 @@ export interface PoolRow {
   bytes: number | null
   /** why the pool did not answer */
   error?: string
+  /** its space, when it answered */
+  usage?: PoolUsage
   config: PoolConfig
+}
+
+/** poolRows asks every pool of the map how many blobs (and bytes) it holds and how much space it has */
+export async function poolRows(pools: PoolSpec[]): Promise<PoolRow[]> {
+  const drivers = await openDrivers(pools)
+  try {
+    return await Promise.all(pools.map(async (p): Promise<PoolRow> => {
+      const row = { name: p.name, site: p.site, driver: p.config.driver, weight: p.weight, state: p.state, config: p.config }
+      const driver = drivers.open.get(p.name)
+      if (!driver) return { ...row, reachable: false, blobs: null, bytes: null, error: drivers.failed.get(p.name) }
+      try {
+        return { ...row, reachable: true, ...(await held(driver)), usage: await driver.usage() }
+      } catch (err) {
+        return { ...row, reachable: false, blobs: null, bytes: null, error: (err as Error).message }
+      }
+    }))
+  } finally {
+    await drivers.close()
+  }
 }
 
 export async function poolLs(opts: PlacementCliOptions): Promise<{ epoch: number; pools: PoolRow[] }> {
   return withPlacement(opts, async placement => {
     const config = await placement.load()
-    const drivers = await openDrivers(config.pools)
-    try {
-      const pools = await Promise.all(config.pools.map(async (p): Promise<PoolRow> => {
-        const row = { name: p.name, site: p.site, driver: p.config.driver, weight: p.weight, state: p.state, config: p.config }
-        const driver = drivers.open.get(p.name)
-        if (!driver) return { ...row, reachable: false, blobs: null, bytes: null, error: drivers.failed.get(p.name) }
-        try {
-          return { ...row, reachable: true, ...(await held(driver)) }
-        } catch (err) {
-          return { ...row, reachable: false, blobs: null, bytes: null, error: (err as Error).message }
-        }
-      }))
-      return { epoch: config.epoch, pools }
-    } finally {
-      await drivers.close()
-    }
+    return { epoch: config.epoch, pools: await poolRows(config.pools) }
   })
 }
 
@@ -80,9 +88,7 @@ function location(c: PoolConfig): string {
 export function table(rows: PoolRow[], epoch: number): string {
   const head = ['pool', 'site', 'driver', 'weight', 'state', 'reachable', 'blobs', 'bytes', 'location']
   const lines = rows.map(r => [r.name, r.site, r.driver, String(r.weight), r.state, r.reachable ? 'yes' : `no (${r.error ?? ''})`, r.blobs === null ? '-' : String(r.blobs), size(r.bytes), location(r.config)])
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map(l => l[i].length)))
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()
-  return [`pool map at epoch ${epoch}`, fmt(head), ...lines.map(fmt)].join('\n')
+  return `pool map at epoch ${epoch}\n${formatTable(head, lines)}`
 }
 
 export function poolLsCommand(): Command {

@@ -2,8 +2,13 @@
 import type { Command } from 'commander'
 import { ConfigError, FsError, MetaError } from '../errors'
 
-export function run(program: Command): void {
-  program.parseAsync(process.argv).catch((err: unknown) => {
+/**
+ * run parses process.argv, after rewrite (given the names of the program's subcommands: the
+ * mount helper's form, lib/cli/mount-helper.ts)
+ */
+export function run(program: Command, rewrite: (argv: string[], commands: string[]) => string[] = argv => argv): void {
+  const commands = program.commands.map(c => c.name())
+  Promise.resolve().then(() => program.parseAsync(rewrite(process.argv, commands))).catch((err: unknown) => {
     const { line, exitCode } = failure(err)
     process.stderr.write(line)
     process.exitCode = exitCode

@@ -19,9 +19,7 @@ import type { MetaStore } from '../meta/store'
 import { openPlacedPools } from '../placement/placed-pools'
 import { openShared } from './shared-stores'
 import { ConfigError } from '../errors'
-
-/** how long opening a further group's store may take before its operations fail */
-const GROUP_DEADLINE_MS = 5_000
+import { ms } from '../config/tunables'
 
 export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 'openGroup'> {
   /** the filesystem's name in the store (default 'meridian') */
@@ -40,6 +38,8 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   stores?: Map<number, MetaStore>
   /** the site this mount is in: blobs are read from its pools first (lib/placement/placed-pools.ts) */
   site?: string
+  /** how long a call to a further group's store retries before it fails (default: tuning group-deadline) */
+  groupDeadlineMs?: number
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -94,7 +94,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
         const given = opts.stores?.get(group.id)
         if (given) return { store: given, release: async () => undefined }
         const near = opts.nearest?.[group.name]
-        const opened = await openShared(near ? withNearest(group.url, near) : group.url, GROUP_DEADLINE_MS)
+        const opened = await openShared(near ? withNearest(group.url, near) : group.url, opts.groupDeadlineMs ?? ms(undefined, 'group-deadline'))
         return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened
       },
       causality: session && {

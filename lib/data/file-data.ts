@@ -7,6 +7,7 @@
 // blobs (cache, nearest pool, hash verified), then overlay what this mount has not committed
 // yet; sequential reads fetch the next blocks' blobs ahead. Data flows fs -> data -> drivers.
 import { EFBIG } from '../errors'
+import { DEFAULTS } from '../config/tunables'
 import { log } from '../log'
 import type { BlobStore } from './blob-store'
 import { chunkSpans, pieces, type Extent, type Piece } from './extent'
@@ -15,10 +16,13 @@ import type { Block } from './write-buffer'
 
 /** seal whole blocks once this many bytes are dirty, so memory stays bounded while a big file streams in */
 const SEAL_AT_BLOCKS = 4
-/** a write waits while this many SEAL_AT_BLOCKS batches are dirty or being sealed: the memory bound per open file */
-const BUFFERED_BATCHES = 3
-/** how many blocks past a sequential read have their blobs fetched ahead */
-const READ_AHEAD_BLOCKS = 4
+/** how much an open file buffers, and how far a sequential read fetches ahead (defaults: lib/config/tunables) */
+export interface DataTuning {
+  /** a write waits while this many SEAL_AT_BLOCKS batches are dirty or being sealed: the memory bound per open file */
+  bufferedBatches?: number
+  /** how many blocks past a sequential read have their blobs fetched ahead */
+  readAheadBlocks?: number
+}
 /** a chunk with this many extents is rewritten as whole blocks */
 const COMPACT_AT = 200
 export const MAX_FILE_SIZE = 2 ** 50
@@ -65,15 +69,18 @@ export class FileData {
   private readonly chunkSize: number
   /** the most bytes an open file holds dirty or being sealed before its writes wait */
   private readonly maxBuffered: number
+  private readonly readAheadBlocks: number
 
   constructor(
     private readonly layouts: Layouts,
     private readonly blobs: BlobStore,
     geometry: { blockSize: number; chunkSize: number },
+    tuning: DataTuning = {},
   ) {
     this.blockSize = geometry.blockSize
     this.chunkSize = geometry.chunkSize
-    this.maxBuffered = BUFFERED_BATCHES * SEAL_AT_BLOCKS * this.blockSize
+    this.maxBuffered = (tuning.bufferedBatches ?? DEFAULTS['write-buffer-batches']) * SEAL_AT_BLOCKS * this.blockSize
+    this.readAheadBlocks = tuning.readAheadBlocks ?? DEFAULTS['read-ahead-blocks']
   }
 
   /**
@@ -241,7 +248,7 @@ export class FileData {
 
   /**
    * readAhead, when a read continues where the last one ended, starts fetching the blobs of the
-   * next READ_AHEAD_BLOCKS blocks into the read cache, each once, so the pool works while the
+   * next readAheadBlocks blocks into the read cache, each once, so the pool works while the
    * kernel is served. It never holds more than that many blocks ahead of the reader.
    */
   private readAhead(file: OpenFile, offset: number, len: number): void {
@@ -252,7 +259,7 @@ export class FileData {
       return
     }
     const from = Math.max(file.readEnd, file.readAheadEnd)
-    const to = Math.min(file.size, file.readEnd + READ_AHEAD_BLOCKS * this.blockSize)
+    const to = Math.min(file.size, file.readEnd + this.readAheadBlocks * this.blockSize)
     if (from >= to) return
     file.readAheadEnd = to
     void this.prefetch(file, from, to - from)

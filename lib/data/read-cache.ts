@@ -1,9 +1,10 @@
 // ReadCache keeps recently read, verified blobs in memory, bounded by their total size.
 // Cached buffers are shared with callers: treat them as read-only.
 import { LRUCache } from 'lru-cache'
+import { DEFAULTS } from '../config/tunables'
 
-/** READ_CACHE_BYTES is the default bound, 256 MiB. */
-export const READ_CACHE_BYTES = 256 * 1024 * 1024
+/** READ_CACHE_BYTES is the default bound (tuning read-cache-size, 256 MiB). */
+export const READ_CACHE_BYTES = DEFAULTS['read-cache-size']
 
 export interface ReadCacheOptions {
   /** the most bytes the cache holds; a blob larger than this is not cached */

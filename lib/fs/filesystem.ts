@@ -10,7 +10,8 @@
 //   files.ts       open, create, read, write, flush, release; freeing nameless inodes
 //   groups.ts      the metadata groups (group.ts: store, session, open marks, inode counter, epoch)
 //   xattrs.ts, locks.ts, open-marks.ts, session.ts, inode-alloc.ts, layouts.ts
-import { FileData } from '../data/file-data'
+import { ms } from '../config/tunables'
+import { FileData, type DataTuning } from '../data/file-data'
 import type { BlobStore } from '../data/blob-store'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
@@ -38,11 +39,6 @@ import { Xattrs } from './xattrs'
 
 export type { FormatOptions } from './format'
 
-/**
- * how often what was committed is made durable without an fsync (as ext4's default commit
- * interval): blobs are written to the pools at once but fsynced in batches (docs/filesystem.md, "Durability")
- */
-const WRITEBACK_MS = 5000
 
 export interface OpenOptions {
   /** the owner of new inodes when an operation gives none (the FUSE adapter's caller) */
@@ -51,6 +47,8 @@ export interface OpenOptions {
   entryTtlMs?: number
   /** seconds the session outlives its last keep-alive */
   sessionTtl?: number
+  /** where this filesystem is mounted, recorded in its sessions for `meridian status` */
+  mountpoint?: string
   /** what the filesystem closes after itself (the pools under its blob store) */
   owns?: Array<{ close(): Promise<void> }>
   /** opens the store of a further group from its URL; without it the filesystem reaches only its root group */
@@ -59,6 +57,14 @@ export interface OpenOptions {
   crossGroupTimeoutMs?: number
   /** causal reads: records carry their writer's clock, and reading one takes it in */
   causality?: Causality
+  /**
+   * how often what was committed is made durable without an fsync (default 5 s, as ext4's
+   * commit interval): blobs are written to the pools at once but fsynced in batches
+   * (docs/filesystem.md, "Durability")
+   */
+  writebackMs?: number
+  /** what each open file buffers and reads ahead */
+  data?: DataTuning
   /** a testing knob: each new directory in the next group in turn, so that operations between directories cross groups */
   spreadDirectories?: boolean
 }
@@ -66,9 +72,7 @@ export interface OpenOptions {
 export class Filesystem {
   readonly name: string
   readonly identity: Identity
-  private readonly writeback = setInterval(() => {
-    this.sync().catch((err: unknown) => log.warn({ err }, 'writeback: making committed changes durable failed; trying again'))
-  }, WRITEBACK_MS).unref()
+  private readonly writeback: NodeJS.Timeout
   private closed = false
 
   private constructor(
@@ -85,7 +89,11 @@ export class Filesystem {
     private readonly partitions: Partitions,
     private readonly owns: Array<{ close(): Promise<void> }>,
     identity: Identity | undefined,
+    writebackMs: number,
   ) {
+    this.writeback = setInterval(() => {
+      this.sync().catch((err: unknown) => log.warn({ err }, 'writeback: making committed changes durable failed; trying again'))
+    }, writebackMs).unref()
     this.name = ctx.settings.name
     this.identity = identity ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
   }
@@ -111,15 +119,16 @@ export class Filesystem {
     let files: Files | undefined
     const groups = await Groups.start(rootStore, keys, inodes, {
       sessionTtl: opts.sessionTtl,
+      mountpoint: opts.mountpoint,
       isOpen: ino => opened.file(ino) !== undefined,
       reap: ino => files!.reap(ino),
       epochChanged: group => log.info({ group }, 'the configuration epoch moved on'),
       opened: group => files!.reapGone(group),
     }, opts.openGroup, opts.crossGroupTimeoutMs)
-    const ctx: FsContext = { groups, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? 1000), opened, causality: opts.causality }
+    const ctx: FsContext = { groups, keys, settings, inodes, names: new NameCache(opts.entryTtlMs ?? ms(undefined, 'name-cache-ttl')), opened, causality: opts.causality }
     const records = new Records(ctx)
     const layouts = new MetaLayouts(groups, keys, inodes, settings.chunkSize)
-    const data = new FileData(layouts, blobs, settings)
+    const data = new FileData(layouts, blobs, settings, opts.data)
     const walk = new PathWalk(ctx, records)
     const namespace = new Namespace(ctx, records, walk, opts.spreadDirectories)
     const attributes = new Attributes(ctx, records, data, layouts)
@@ -128,6 +137,7 @@ export class Filesystem {
     const fs = new Filesystem(
       ctx, records, blobs, data, walk, namespace, attributes, files, new Xattrs(groups, keys, inodes), locks,
       new Partitions(ctx, records, walk, namespace), opts.owns ?? [], opts.identity,
+      opts.writebackMs ?? ms(undefined, 'writeback-interval'),
     )
     await files.reapGone(groups.root)
     return fs

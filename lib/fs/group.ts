@@ -14,6 +14,8 @@ import { transact, type Resolver, type Tx } from './tx'
 
 export interface GroupOptions {
   sessionTtl?: number
+  /** where the mount is, recorded in its session */
+  mountpoint?: string
   /** isOpen tells whether this mount has the inode open (or is opening it) */
   isOpen(ino: number): boolean
   /** reap frees a nameless inode if no mount has it open any more */
@@ -47,7 +49,7 @@ export class Group {
   static async open(id: number, backing: MetaStore, keys: Keys, inodes: InodeCache, opts: GroupOptions): Promise<Group> {
     const store = new ObservedStore(backing, (ops, revision) => inodes.observe(ops, revision))
     const { kv } = await store.get(keys.epoch())
-    const session = await Session.start(store, keys, opts.sessionTtl)
+    const session = await Session.start(store, keys, opts.sessionTtl, opts.mountpoint)
     const marks = new OpenMarks(store, keys, { session, isOpen: opts.isOpen, reap: opts.reap })
     session.onRenew(() => marks.renewed())
     const group = new Group(

@@ -6,13 +6,15 @@
 // and a new session with a new sid and lease takes over; its listeners (the open marks) put
 // back what the mount still needs.
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import { MetaError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
 import type { Keys } from './schema'
+import { DEFAULTS } from '../config/tunables'
 
 /** seconds a session outlives its last keep-alive */
-export const SESSION_TTL = 20
+export const SESSION_TTL = DEFAULTS['session-ttl']
 
 export type RenewListener = () => Promise<void>
 
@@ -23,15 +25,18 @@ export class Session {
   private renewing: Promise<void> | undefined
   private closed = false
 
-  private constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly ttl: number, first: { sid: string; lease: number }) {
+  private constructor(
+    private readonly store: MetaStore, private readonly keys: Keys, private readonly ttl: number,
+    private readonly mountpoint: string | undefined, first: { sid: string; lease: number },
+  ) {
     this.current = first
     this.timer = setInterval(() => this.keepAlive(), (ttl * 1000) / 4)
     this.timer.unref()
   }
 
-  /** start grants a lease and writes the session record */
-  static async start(store: MetaStore, keys: Keys, ttlSeconds = SESSION_TTL): Promise<Session> {
-    return new Session(store, keys, ttlSeconds, await begin(store, keys, ttlSeconds))
+  /** start grants a lease and writes the session record (with the host, the pid and the mountpoint, for `meridian status`) */
+  static async start(store: MetaStore, keys: Keys, ttlSeconds = SESSION_TTL, mountpoint?: string): Promise<Session> {
+    return new Session(store, keys, ttlSeconds, mountpoint, await begin(store, keys, ttlSeconds, mountpoint))
   }
 
   get sid(): string { return this.current.sid }
@@ -59,7 +64,7 @@ export class Session {
       const lost = this.current.sid
       log.error({ sid: lost }, 'session: the lease expired; this mount lost its open marks and locks, starting a new session')
       try {
-        this.current = await begin(this.store, this.keys, this.ttl)
+        this.current = await begin(this.store, this.keys, this.ttl, this.mountpoint)
         for (const listener of this.listeners) await listener()
         log.warn({ lost, sid: this.sid }, 'session: a new session took over')
       } catch (err) {
@@ -81,9 +86,9 @@ export class Session {
   }
 }
 
-async function begin(store: MetaStore, keys: Keys, ttl: number): Promise<{ sid: string; lease: number }> {
+async function begin(store: MetaStore, keys: Keys, ttl: number, mountpoint: string | undefined): Promise<{ sid: string; lease: number }> {
   const sid = randomUUID()
   const lease = await store.grant(ttl)
-  await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, startedMs: Date.now() }), lease }])
+  await store.txn([], [{ type: 'put', key: keys.session(sid), value: JSON.stringify({ pid: process.pid, host: hostname(), mountpoint, startedMs: Date.now() }), lease }])
   return { sid, lease }
 }

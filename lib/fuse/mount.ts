@@ -1,6 +1,7 @@
 // Mount: one Filesystem served through FUSE on one directory, in this process.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { ms } from '../config/tunables'
 import { ConfigError } from '../errors'
 import type { AtimeMode } from '../fs/atime'
 import type { Filesystem } from '../fs/filesystem'
@@ -27,7 +28,7 @@ export interface MountOptions {
   negativeTimeout?: number
   /** false mounts without big_writes (4 KiB write requests); only for measuring */
   bigWrites?: boolean
-  /** let other users in (allow_other); what they create still belongs to the mounting user */
+  /** let other users in (allow_other); what they create belongs to them (every op acts as its caller) */
   allowOther?: boolean
   /** when reads move atime (default relatime, as Linux mounts) */
   atime?: AtimeMode
@@ -48,6 +49,12 @@ export interface MountOptions {
   /** honour setuid/setgid bits and device files (FUSE mounts are nosuid,nodev otherwise); root only */
   suid?: boolean
   dev?: boolean
+  /** false: programs on the mount may not be executed (noexec) */
+  exec?: boolean
+  /** a request unanswered this long is answered ETIMEDOUT (default OP_TIMEOUT_MS) */
+  opTimeoutMs?: number
+  /** the kernel's read-ahead on the mount, in bytes (low-level binding, root only; default: tuning kernel-read-ahead) */
+  readAheadBytes?: number
 }
 
 export const DEFAULT_CACHE_TIMEOUT_S = 1
@@ -67,6 +74,7 @@ function kernelOptions(opts: MountOptions): string[] {
   if (opts.readOnly) flags.push('ro')
   if (opts.suid) flags.push('suid')
   if (opts.dev) flags.push('dev')
+  if (opts.exec === false) flags.push('noexec')
   if (opts.atime === 'noatime') flags.push('noatime')
   return flags
 }
@@ -74,7 +82,7 @@ function kernelOptions(opts: MountOptions): string[] {
  * An op still unanswered after this long is answered ETIMEDOUT (by the binding). It is above the
  * metadata store's own retry deadline (15 s), so that the store's error normally arrives first.
  */
-export const OP_TIMEOUT_MS = 60_000
+export const OP_TIMEOUT_MS = ms(undefined, 'op-timeout')
 
 export class Mount {
   private static readonly mounts = new Map<string, Promise<Mount>>()
@@ -140,7 +148,8 @@ export class Mount {
       bigWrites: opts.bigWrites,
       writebackCache: opts.writebackCache ?? false,
       kernelOptions: kernelOptions(opts),
-      timeoutMs: OP_TIMEOUT_MS,
+      timeoutMs: opts.opTimeoutMs ?? OP_TIMEOUT_MS,
+      readAheadBytes: opts.readAheadBytes,
       counts,
     }).catch((err: Error) => {
       throw new Error(`cannot mount ${mnt}: ${err.message}`, { cause: err })

@@ -1,25 +1,24 @@
 // Serving through Meridian's own binding of libfuse 3's low-level API (lib/fuse/lowlevel/).
 import { stat, writeFile } from 'node:fs/promises'
 import type { Filesystem } from '../fs/filesystem'
+import { DEFAULTS } from '../config/tunables'
 import { log } from '../log'
 import { addon } from './lowlevel/addon'
 import { LowlevelOps } from './lowlevel-ops'
 import { unmountDir } from './mounts'
 import type { Served, ServeOptions } from './served'
 
-/** the kernel's read-ahead for the mount, in KiB: as large as one request (max_readahead in binding.cc) */
-const READ_AHEAD_KB = 1024
-
 /**
  * raiseReadAhead: the kernel takes the smaller of the read-ahead the filesystem asks for and
  * its per-device default (128 KiB), so a sequential read would still arrive in 128 KiB
- * requests; root may raise the device's own (best effort: others keep 128 KiB)
+ * requests; root may raise the device's own (best effort: others keep 128 KiB). The default
+ * (tuning kernel-read-ahead, 1 MiB) is as large as one request (max_readahead in binding.cc)
  */
-async function raiseReadAhead(mnt: string): Promise<void> {
+async function raiseReadAhead(mnt: string, bytes: number): Promise<void> {
   try {
     const { dev } = await stat(mnt)
     const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00)
-    await writeFile(`/sys/class/bdi/0:${minor}/read_ahead_kb`, String(READ_AHEAD_KB))
+    await writeFile(`/sys/class/bdi/0:${minor}/read_ahead_kb`, String(Math.ceil(bytes / 1024)))
   } catch (err) {
     log.debug({ dir: mnt, err: (err as Error).message }, 'read-ahead stays at the kernel default')
   }
@@ -43,7 +42,7 @@ export async function serveLowlevel(fs: Filesystem, mnt: string, opts: ServeOpti
   const args = ['-o', mountOpts.join(','), ...(opts.debug ? ['-d'] : [])]
   const session = native.mount(mnt, args, opts.timeoutMs, ops.handle, opts.writebackCache ?? false)
   ops.attach(session)
-  await raiseReadAhead(mnt)
+  await raiseReadAhead(mnt, opts.readAheadBytes ?? DEFAULTS['kernel-read-ahead'])
   return {
     options: args.join(' '),
     stop: async () => {

@@ -23,6 +23,8 @@ export interface ServeOptions {
   bigWrites?: boolean
   /** an op unanswered this long is answered ETIMEDOUT */
   timeoutMs: number
+  /** the kernel's read-ahead on the mount in bytes (low-level binding, raised when root; default: tuning kernel-read-ahead) */
+  readAheadBytes?: number
   /** requests reaching JavaScript, by op (filled in as they arrive) */
   counts: OpCounts
 }

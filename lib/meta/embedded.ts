@@ -17,7 +17,7 @@ import { registerEngine } from './registry'
 import { checkTxn } from './request'
 import {
   prefixEnd, toBuffer,
-  type Bytes, type Compare, type GetManyResult, type GetResult, type KeyValue, type MetaStore, type Op, type RangeOptions,
+  type Bytes, type Compare, type GetManyResult, type GetResult, type KeyValue, type MemberStatus, type MetaStore, type Op, type RangeOptions,
   type RangeResult, type TxnResult, type Watch, type WatchEvent, type WatchHandlers,
 } from './store'
 
@@ -54,6 +54,8 @@ export interface EmbeddedOptions {
   path: string
   /** keep this many revisions of history for watches; older ones are compacted (0: keep all) */
   historyRevisions?: number
+  /** the file must exist: it is never created, nor its directory (read-only commands) */
+  mustExist?: boolean
 }
 
 export class EmbeddedStore implements MetaStore {
@@ -69,9 +71,14 @@ export class EmbeddedStore implements MetaStore {
   private constructor(opts: EmbeddedOptions) {
     this.path = opts.path
     this.historyRevisions = opts.historyRevisions ?? 100_000
-    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true })
+    if (opts.path !== ':memory:' && !opts.mustExist) mkdirSync(dirname(opts.path), { recursive: true })
     try {
-      this.db = new Database(opts.path, { timeout: 0 })
+      this.db = new Database(opts.path, { timeout: 0, fileMustExist: opts.mustExist === true })
+      // an existing file that is not a store (an empty one, another database) is not made one
+      if (opts.mustExist && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'state'").get()) {
+        this.db.close()
+        throw new ConfigError('meta', `${opts.path} is not a Meridian metadata store`)
+      }
       // One process owns the store: the exclusive lock is taken by the first write below.
       this.db.pragma('locking_mode = EXCLUSIVE')
       this.db.pragma('journal_mode = WAL')
@@ -83,6 +90,7 @@ export class EmbeddedStore implements MetaStore {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         throw new MetaError('ELOCKED', `embedded store ${opts.path} is in use by another process`, { cause: err })
       }
+      if (opts.mustExist && !existsSync(opts.path)) throw new ConfigError('meta', `no metadata store at ${opts.path}`)
       if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new ConfigError('meta', `${opts.path} is not a metadata store (${(err as Error).message})`)
       throw err
     }
@@ -348,6 +356,12 @@ export class EmbeddedStore implements MetaStore {
     }
   }
 
+  /** members: the one replica, this file, always current */
+  async members(): Promise<MemberStatus[]> {
+    this.live()
+    return [{ name: 'embedded', endpoint: this.path, reachable: true, leader: true, revision: this.revision(), lag: 0 }]
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -426,6 +440,5 @@ function cmp(diff: number, op: Compare['op']): boolean {
 
 registerEngine('sqlite', async (location, _url, opts) => {
   const path = resolve(location)
-  if (opts.existing && !existsSync(path)) throw new ConfigError('meta', `no metadata store at ${path}`)
-  return EmbeddedStore.open({ path })
+  return EmbeddedStore.open({ path, mustExist: opts.existing })
 })

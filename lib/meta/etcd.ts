@@ -13,7 +13,7 @@ import { checkTxn } from './request'
 import { withRetry, type RetryOptions } from './retry'
 import {
   prefixEnd, toBuffer,
-  type Bytes, type Compare, type GetManyResult, type GetResult, type KeyValue, type MetaStore, type Op, type RangeOptions,
+  type Bytes, type Compare, type GetManyResult, type GetResult, type KeyValue, type MemberStatus, type MetaStore, type Op, type RangeOptions,
   type RangeResult, type TxnResult, type Watch, type WatchEvent, type WatchHandlers,
 } from './store'
 
@@ -44,9 +44,12 @@ export class EtcdStore implements MetaStore {
   private readonly local: Etcd3
   private readonly retry: RetryOptions
   private readonly localRetry: RetryOptions
+  /** how members are reached (TLS, credentials): also for asking each member its status */
+  private readonly access: Pick<EtcdOptions, 'tls' | 'auth'>
   private closed = false
 
   constructor(opts: EtcdOptions) {
+    this.access = { tls: opts.tls, auth: opts.auth }
     this.endpoints = opts.endpoints
     this.nearest = opts.nearest
     this.retry = { deadlineMs: opts.deadlineMs, attemptMs: opts.attemptMs }
@@ -220,6 +223,25 @@ export class EtcdStore implements MetaStore {
 
   async compact(revision: number): Promise<void> {
     await this.call(o => this.client.kv.compact({ revision: String(revision), physical: true }, o))
+  }
+
+  /** members asks every member of the cluster for its status, each on its own client URL */
+  async members(): Promise<MemberStatus[]> {
+    const { members } = await this.call(o => this.client.cluster.memberList({}, o))
+    const out = await Promise.all(members.map(async (m): Promise<MemberStatus & { id: string }> => {
+      const endpoint = m.clientURLs[0] ?? m.peerURLs[0] ?? ''
+      const one = connect([endpoint], this.access)
+      try {
+        const s = await withRetry(o => one.maintenance.status(o), classify, { deadlineMs: 2_000, attemptMs: 2_000 }, `etcd member ${endpoint}`)
+        return { id: m.ID, name: m.name, endpoint, reachable: true, leader: s.leader === m.ID, revision: Number(s.header.revision) }
+      } catch (err) {
+        return { id: m.ID, name: m.name, endpoint, reachable: false, leader: false, error: (err as Error).message }
+      } finally {
+        one.close()
+      }
+    }))
+    const newest = Math.max(0, ...out.map(m => m.revision ?? 0))
+    return out.map(({ id: _id, ...m }) => (m.revision === undefined ? m : { ...m, lag: newest - m.revision }))
   }
 
   async close(): Promise<void> {

@@ -126,6 +126,22 @@ export interface MetaStore {
   compact(revision: number): Promise<void>
   /** close releases the engine; idempotent */
   close(): Promise<void>
+  /** members reports each replica of the store, for `meridian status` (an engine without replicas reports itself) */
+  members?(): Promise<MemberStatus[]>
+}
+
+/** One replica of a store as `meridian status` shows it. */
+export interface MemberStatus {
+  name: string
+  /** where it answers: a client URL, a file */
+  endpoint: string
+  reachable: boolean
+  leader: boolean
+  /** the revision it has applied; lag: how many revisions it is behind the newest member */
+  revision?: number
+  lag?: number
+  /** why it did not answer */
+  error?: string
 }
 
 /** The request limits that every engine enforces alike, so code tested on one runs on all. */

@@ -6,8 +6,9 @@
 //     /eu: { replicas: 2, sites: [eu], sync: 1, spread: pool }
 //
 // sync defaults to replicas (every copy durable before close returns), spread to 'pool'.
-import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv'
-import { parseDocument, stringify } from 'yaml'
+import Ajv, { type JSONSchemaType } from 'ajv'
+import { stringify } from 'yaml'
+import { parseYaml, refuse } from '../config/schema-errors'
 import { ConfigError } from '../errors'
 import { normalizePath, type Policy, type PolicyRule, type Spread } from './policy'
 
@@ -52,24 +53,6 @@ const ajv = new Ajv({ allErrors: false, verbose: true }) // verbose: errors carr
 const checkPolicy = ajv.compile(policySchema)
 const checkFile = ajv.compile(fileSchema)
 
-/** fieldOf names the field an ajv error is about, as a dotted path: policies./eu.replicas */
-function fieldOf(err: ErrorObject, base: string): string {
-  const parts = err.instancePath.split('/').slice(1).map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-  const extra = err.keyword === 'additionalProperties' ? [String(err.params.additionalProperty)]
-    : err.keyword === 'required' ? [String(err.params.missingProperty)] : []
-  return [base, ...parts, ...extra].filter(Boolean).join('.') || base
-}
-
-function refuse(err: ErrorObject | undefined, base: string): never {
-  if (!err) throw new ConfigError(base, 'is not valid')
-  const known = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {})
-  const what = err.keyword === 'additionalProperties' ? `is not a known field (known: ${known.join(', ')})`
-    : err.keyword === 'required' ? 'is required'
-    : err.keyword === 'enum' ? `must be one of ${(err.params.allowedValues as string[]).join(', ')}`
-    : err.message ?? 'is not valid'
-  throw new ConfigError(fieldOf(err, base), what)
-}
-
 /** toPolicy fills in the defaults of a checked input */
 function toPolicy(input: PolicyInput): Policy {
   const policy: Policy = { replicas: input.replicas, sync: input.sync ?? input.replicas, spread: input.spread ?? 'pool' }
@@ -86,13 +69,7 @@ export function parsePolicy(input: unknown): Policy {
 
 /** parsePolicyYaml reads a policies file; every error names the field (or the line, for bad YAML) */
 export function parsePolicyYaml(text: string, file = 'file'): PolicyRule[] {
-  const doc = parseDocument(text, { uniqueKeys: true })
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]
-    const line = e.linePos?.[0]
-    throw new ConfigError(file, `not valid YAML${line ? ` at line ${line.line}, column ${line.col}` : ''}: ${e.message.split('\n')[0]}`)
-  }
-  const value: unknown = doc.toJS()
+  const value = parseYaml(text, file)
   if (!checkFile(value)) refuse(checkFile.errors?.[0], '')
   const rules: PolicyRule[] = []
   for (const [path, input] of Object.entries(value.policies)) {

@@ -1,4 +1,6 @@
 // The tunables of cross-group transactions, in one place.
+import { ms } from '../config/tunables'
+
 export interface TxnOptions {
   /** recordPrefix is where transaction records live in the coordinator group (default 'txn/') */
   recordPrefix?: string
@@ -8,4 +10,4 @@ export interface TxnOptions {
   now?: () => number
 }
 
-export const DEFAULT_TIMEOUT_MS = 10_000
+export const DEFAULT_TIMEOUT_MS = ms(undefined, 'cross-group-timeout')
