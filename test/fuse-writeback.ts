@@ -11,6 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { startEtcd } from '../fixtures/etcd-cluster'
 import { mountExisting, mountMeridian, type MeridianMount } from '../fixtures/mount'
+import { parseMountOptions } from '../lib/cli/mount-options'
 import { Filesystem } from '../lib/fs/filesystem'
 import { openStore } from '../lib/meta'
 import { posixSuite } from '../fixtures/posix-suite'
@@ -23,6 +24,11 @@ let m: MeridianMount
 t.before(async () => {
   m = await mountMeridian(t, { mount: { writebackCache: true, allowOther: true } })
   await chmod(m.root, 0o755)
+})
+
+t.test('meridian mount -o writeback_cache asks for it', async t => {
+  t.equal(parseMountOptions('writeback_cache,noatime').mount.writebackCache, true)
+  t.equal(parseMountOptions('noatime').mount.writebackCache, undefined, 'off unless asked')
 })
 
 t.test('small writes are merged by the kernel; appends and contents stay right', async t => {
