@@ -23,6 +23,7 @@ import { poolScanCommand } from '../lib/cli/pool-scan'
 import { poolTestCommand } from '../lib/cli/pool-test'
 import { replicateCommand } from '../lib/cli/replicate'
 import { run } from '../lib/cli/run'
+import { serveCommand } from '../lib/cli/serve'
 import { statusCommand } from '../lib/cli/status'
 import { umountCommand } from '../lib/cli/umount'
 
@@ -47,6 +48,7 @@ program.addCommand(new Command('pool').description('the storage pools: add, ls, 
 program.addCommand(replicateCommand())
 program.addCommand(explainCommand())
 program.addCommand(gcCommand())
+program.addCommand(serveCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))

@@ -14,8 +14,10 @@ import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
 import { BINDINGS, DEFAULT_BINDING, Mount, isMounted, recoverStale, remountDir, type BindingName } from '../fuse'
 import { log } from '../log'
+import { DEFAULT_SLOW_OP_MS, recentSlowOps, setSlowOpMs } from '../metrics'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
+import { listen, parseListen, StatusSource, statusRoutes, type Listening } from '../web'
 import { parseMountOptions } from './mount-options'
 import { print } from './run'
 
@@ -38,6 +40,10 @@ export interface MountCliOptions {
   options?: string
   /** the FUSE binding: lowlevel (default) or fuse-native */
   binding?: string
+  /** HOST:PORT to serve /metrics (Prometheus) and the status page on */
+  metrics?: string
+  /** operations slower than this many milliseconds are logged (and shown on the status page) */
+  slowOpMs?: string
 }
 
 /** how long the embedded store may stay locked by a mount that is still shutting down */
@@ -87,6 +93,13 @@ function seconds(field: string, value: string | undefined): number | undefined {
   return n
 }
 
+function slowOpMs(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SLOW_OP_MS
+  const n = Number(value)
+  if (!(n >= 0 && n <= 3_600_000)) throw new ConfigError('slow-op-ms', `'${value}' is not a number of milliseconds between 0 and 3600000`)
+  return n
+}
+
 function bindingOf(value: string | undefined): BindingName {
   if (value === undefined) return DEFAULT_BINDING
   if (!(BINDINGS as readonly string[]).includes(value)) throw new ConfigError('binding', `'${value}' is not one of ${BINDINGS.join(', ')}`)
@@ -121,12 +134,15 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   const reads = readMode(opts.reads)
   const binding = bindingOf(opts.binding)
+  if (opts.metrics !== undefined) parseListen('metrics', opts.metrics)
+  setSlowOpMs(slowOpMs(opts.slowOpMs))
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
   const store = await openWaiting(meta)
   let fs: Filesystem | undefined
   let mount: Mount | undefined
+  let web: { listening: Listening; source: StatusSource } | undefined
   try {
     const nearest = nearestMembers(opts.nearest)
     const spreadDirectories = opts.spreadDirectories
@@ -144,9 +160,16 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       allowOther: opts.allowOther || parsed.mount.allowOther,
     })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
+    if (opts.metrics !== undefined) {
+      const source = new StatusSource(store, name, meta, recentSlowOps)
+      web = { source, listening: await listen('metrics', opts.metrics, statusRoutes(source)) }
+      process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
+    }
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {
+    await web?.listening.close()
+    await web?.source.close()
     await mount?.unmount().catch(err => log.error({ dir: mnt, err }, 'unmount failed'))
     await fs?.close().catch(err => log.error({ dir: mnt, err }, 'closing the filesystem failed'))
     await store.close().catch(err => log.error({ err }, 'closing the metadata store failed'))
@@ -198,6 +221,8 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   readMode(opts.reads)
   nearestMembers(opts.nearest)
   bindingOf(opts.binding)
+  slowOpMs(opts.slowOpMs)
+  if (opts.metrics !== undefined) parseListen('metrics', opts.metrics)
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
   const mnt = await mountPoint(dir)
@@ -218,6 +243,8 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.spreadDirectories) args.push('--spread-directories')
   if (opts.options !== undefined) args.push('-o', opts.options)
   if (opts.binding !== undefined) args.push('--binding', opts.binding)
+  if (opts.metrics !== undefined) args.push('--metrics', opts.metrics)
+  if (opts.slowOpMs !== undefined) args.push('--slow-op-ms', opts.slowOpMs)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -275,6 +302,8 @@ export function mountCommand(): Command {
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
     .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)
+    .option('--metrics <addr>', 'serve Prometheus metrics (/metrics) and the status page (/) on HOST:PORT, :PORT or PORT (127.0.0.1 then); docs/metrics.md')
+    .option('--slow-op-ms <ms>', `log operations slower than this, with their path or inode (default ${DEFAULT_SLOW_OP_MS})`)
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

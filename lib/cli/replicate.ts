@@ -4,7 +4,10 @@
 import { Presets, SingleBar } from 'cli-progress'
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
+import { metricsRoute } from '../metrics'
+import { replicationPassed } from '../metrics/counters'
 import { Replicator, type PassReport } from '../replicator/replicator'
+import { listen } from '../web'
 import { parseSize } from './format'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
@@ -17,6 +20,8 @@ export interface ReplicateOptions extends PlacementCliOptions {
   interval?: string
   /** a progress bar on stderr (the command line sets it on a terminal) */
   progress?: boolean
+  /** HOST:PORT to serve /metrics on while running as a service */
+  metrics?: string
 }
 
 /** replicateOnce runs one pass and closes everything */
@@ -57,17 +62,21 @@ export function summary(r: PassReport & { unreachable: Record<string, string> })
 async function service(opts: ReplicateOptions): Promise<void> {
   const interval = opts.interval === undefined ? 30 : Number(opts.interval)
   if (!(interval > 0)) throw new ConfigError('interval', `'${opts.interval}' must be a number of seconds above 0`)
+  const metrics = opts.metrics === undefined ? undefined : await listen('metrics', opts.metrics, { '/metrics': metricsRoute })
+  if (metrics) process.stdout.write(`meridian: metrics at http://${metrics.address}/metrics\n`)
   let stop = false
   const wake = new AbortController()
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stop = true; wake.abort() })
   while (!stop) {
     const r = await replicateOnce({ ...opts, progress: false })
+    replicationPassed(r)
     print(opts.json, { ...r }, summary(r))
     await new Promise<void>(resolve => {
       const timer = setTimeout(resolve, interval * 1000)
       wake.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
     })
   }
+  await metrics?.close()
 }
 
 export function replicateCommand(): Command {
@@ -76,6 +85,7 @@ export function replicateCommand(): Command {
     .option('--once', 'one pass with a progress bar, then exit (exit 1 if a backlog remains)')
     .option('--bandwidth <bytes/s>', 'copy at most this much per second, e.g. 50M (default unlimited)')
     .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
+    .option('--metrics <addr>', 'as a service: serve Prometheus metrics (/metrics) on HOST:PORT, :PORT or PORT')
     .action(async (opts: ReplicateOptions) => {
       if (!opts.once) return service(opts)
       const r = await replicateOnce({ ...opts, progress: !opts.json && process.stderr.isTTY })

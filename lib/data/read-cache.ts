@@ -1,6 +1,7 @@
 // ReadCache keeps recently read, verified blobs in memory, bounded by their total size.
 // Cached buffers are shared with callers: treat them as read-only.
 import { LRUCache } from 'lru-cache'
+import { lookedUp } from '../metrics/counters'
 
 /** READ_CACHE_BYTES is the default bound, 256 MiB. */
 export const READ_CACHE_BYTES = 256 * 1024 * 1024
@@ -25,7 +26,7 @@ export class ReadCache {
 
   /** get returns the cached blob id, or undefined. */
   get(id: string): Buffer | undefined {
-    return this.lru.get(id)
+    return lookedUp('read', this.lru.get(id))
   }
 
   /** has tells whether blob id is cached, without counting as a use. */

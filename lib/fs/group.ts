@@ -6,6 +6,7 @@
 import type { MetaStore } from '../meta/store'
 import { InodeAllocator } from './inode-alloc'
 import type { InodeCache } from './inode-cache'
+import { MeteredStore } from '../metrics/metered-store'
 import { ObservedStore } from './observed-store'
 import { OpenMarks } from './open-marks'
 import type { Keys } from './schema'
@@ -45,7 +46,7 @@ export class Group {
 
   /** open starts this mount's session in a group's store (which it does not own) */
   static async open(id: number, backing: MetaStore, keys: Keys, inodes: InodeCache, opts: GroupOptions): Promise<Group> {
-    const store = new ObservedStore(backing, (ops, revision) => inodes.observe(ops, revision))
+    const store = new ObservedStore(new MeteredStore(backing, String(id)), (ops, revision) => inodes.observe(ops, revision))
     const { kv } = await store.get(keys.epoch())
     const session = await Session.start(store, keys, opts.sessionTtl)
     const marks = new OpenMarks(store, keys, { session, isOpen: opts.isOpen, reap: opts.reap })

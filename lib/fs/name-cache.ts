@@ -2,6 +2,7 @@
 // entry record as a lookup read it (so that unlink and rename can assume it, guarded by its
 // revision). Trusted for the kernel's entry timeout; a wrong name only costs a retry.
 import { LRUCache } from 'lru-cache'
+import { lookedUp } from '../metrics/counters'
 
 export interface Dentry {
   ino: number
@@ -16,7 +17,7 @@ export class NameCache {
   }
 
   get(parent: number, name: string): Dentry | undefined {
-    return this.names.get(key(parent, name))
+    return lookedUp('name', this.names.get(key(parent, name)))
   }
 
   has(parent: number, name: string): boolean {

@@ -18,6 +18,7 @@ import type { Filesystem } from '../fs/filesystem'
 import { TO_EOF, type LockType } from '../fs/lock-table'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity } from '../fs/types'
 import { log } from '../log'
+import { opStarted } from '../metrics/ops'
 import { groups } from './caller'
 import type { Addon, AttrArray, DirEntryArray, RequestEvent, Session } from './lowlevel/addon'
 import { errnoOf, type OpCounts } from './ops'
@@ -144,11 +145,13 @@ export class LowlevelOps {
       this.native.replyErr(this.s, id, constants.errno.ENOSYS)
       return
     }
+    const answered = opStarted(op, ino)
     new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid)))
-      .catch((err: unknown) => {
+      .then(() => answered(OK), (err: unknown) => {
         const errno = -errnoOf(err, op, `inode ${ino}`)
         const stale = errno === ENOENT && STALE_WHEN_GONE.has(op)
         if (stale) this.stale.add(ino)
+        answered(stale ? ESTALE : errno)
         this.native.replyErr(this.s, id, stale ? ESTALE : errno)
       })
       .catch((err: unknown) => log.error({ op, ino, err }, `fuse ${op}: the reply failed`))
