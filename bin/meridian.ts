@@ -2,6 +2,7 @@
 // The meridian command: assembles the subcommands of lib/cli, nothing else.
 import { Command } from 'commander'
 import { benchCommand } from '../lib/cli/bench'
+import { conformanceCommand } from '../lib/cli/conformance'
 import { explainCommand } from '../lib/cli/explain'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
@@ -49,6 +50,7 @@ program.addCommand(replicateCommand())
 program.addCommand(explainCommand())
 program.addCommand(gcCommand())
 program.addCommand(serveCommand())
+program.addCommand(conformanceCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))

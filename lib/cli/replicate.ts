@@ -1,11 +1,11 @@
 // meridian replicate: run the replicator (lib/replicator) over one filesystem's pools. With
 // --once one pass with a progress bar and a summary; without, a pass every --interval
 // seconds until Ctrl-C (each pass reads the pool map and policies afresh).
-import { Presets, SingleBar } from 'cli-progress'
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
 import { metricsRoute } from '../metrics'
 import { replicationPassed } from '../metrics/counters'
+import { progress, progressMode, type ProgressMode } from '../progress'
 import { Replicator, type PassReport } from '../replicator/replicator'
 import { listen } from '../web'
 import { parseSize } from './format'
@@ -18,8 +18,8 @@ export interface ReplicateOptions extends PlacementCliOptions {
   bandwidth?: string
   /** seconds between passes when running as a service */
   interval?: string
-  /** a progress bar on stderr (the command line sets it on a terminal) */
-  progress?: boolean
+  /** how progress shows on stderr (default: not at all) */
+  progress?: ProgressMode
   /** HOST:PORT to serve /metrics on while running as a service */
   metrics?: string
 }
@@ -29,20 +29,16 @@ export async function replicateOnce(opts: ReplicateOptions): Promise<PassReport 
   const bandwidth = opts.bandwidth === undefined ? 0 : parseSize('bandwidth', opts.bandwidth)
   return withPlacement(opts, async (placement, store) => {
     const drivers = await openDrivers((await placement.load()).pools)
-    const bar = opts.progress ? new SingleBar({ format: ' {bar} {value}/{total} blobs | {duration_formatted}', clearOnComplete: true }, Presets.shades_classic) : undefined
+    const bar = progress('replicate', 'blobs', opts.progress ?? 'off')
     try {
-      let started = false
       const replicator = new Replicator(store, placement.fsName, drivers.open, {
         bandwidth,
-        onProgress: (done, total) => {
-          if (!started) { bar?.start(total, 0); started = true }
-          bar?.update(done)
-        },
+        onProgress: (done, total) => { bar.total(total); bar.update(done) },
       })
       const report = await replicator.pass()
       return { ...report, unreachable: Object.fromEntries(drivers.failed) }
     } finally {
-      bar?.stop()
+      bar.stop()
       await drivers.close()
     }
   })
@@ -68,7 +64,7 @@ async function service(opts: ReplicateOptions): Promise<void> {
   const wake = new AbortController()
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { stop = true; wake.abort() })
   while (!stop) {
-    const r = await replicateOnce({ ...opts, progress: false })
+    const r = await replicateOnce({ ...opts, progress: 'off' })
     replicationPassed(r)
     print(opts.json, { ...r }, summary(r))
     await new Promise<void>(resolve => {
@@ -88,7 +84,7 @@ export function replicateCommand(): Command {
     .option('--metrics <addr>', 'as a service: serve Prometheus metrics (/metrics) on HOST:PORT, :PORT or PORT')
     .action(async (opts: ReplicateOptions) => {
       if (!opts.once) return service(opts)
-      const r = await replicateOnce({ ...opts, progress: !opts.json && process.stderr.isTTY })
+      const r = await replicateOnce({ ...opts, progress: progressMode(opts.json) })
       print(opts.json, { ...r }, summary(r))
       if (r.backlog.blobs > 0) process.exitCode = 1
     })

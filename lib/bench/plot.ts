@@ -1,0 +1,65 @@
+// `meridian bench --plot FILE`: the side-by-side ratios as an SVG chart, written by hand (a few
+// rects and text). One group of horizontal bars per workload, one bar per ratio (Meridian over
+// bindfs through each binding, over raw etcd when measured), on a log scale centred on 1, so
+// that 2x faster and 2x slower are as long; the line at 1 is parity.
+import type { BenchReport, ReportRow } from './report'
+import { num } from './table'
+
+type Series = keyof ReportRow['ratios']
+
+const SERIES: Array<{ key: Series; label: string; colour: string }> = [
+  { key: 'bindfs', label: 'Meridian (low-level binding) / bindfs', colour: '#2f6db3' },
+  { key: 'fuse-native/bindfs', label: 'Meridian (fuse-native) / bindfs', colour: '#9bbbe0' },
+  { key: 'etcd', label: 'Meridian / raw etcd', colour: '#d9822b' },
+]
+
+const LABEL_W = 260
+const PLOT_W = 520
+const BAR_H = 14
+const GAP = 10
+const TOP = 80
+const FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+
+const esc = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+
+/** renderPlot draws the report's ratios as an SVG document */
+export function renderPlot(r: BenchReport): string {
+  const series = SERIES.filter(s => r.rows.some(row => row.ratios[s.key] !== undefined))
+  const values = r.rows.flatMap(row => series.map(s => row.ratios[s.key]).filter((v): v is number => v !== undefined && v > 0))
+  // decades wide enough for every ratio, and symmetric around 1
+  const reach = Math.max(1, ...values.map(v => Math.ceil(Math.abs(Math.log10(v)))))
+  const x = (v: number) => LABEL_W + ((Math.log10(v) + reach) / (2 * reach)) * PLOT_W
+  const groupH = series.length * BAR_H + GAP
+  const height = TOP + r.rows.length * groupH + 40
+  const width = LABEL_W + PLOT_W + 80
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="10" y="22" ${FONT} font-size="15" font-weight="600">${esc(`Meridian bench: ratios to the reference, side by side (${r.engine} metadata)`)}</text>`,
+    `<text x="10" y="40" ${FONT} fill="#555">${esc(`${r.machine.cpus} CPUs, ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}; above 1 is faster than the reference (log scale)`)}</text>`,
+  ]
+  series.forEach((s, i) => {
+    const lx = 10 + i * 270
+    out.push(`<rect x="${lx}" y="52" width="12" height="12" fill="${s.colour}"/>`, `<text x="${lx + 18}" y="62" ${FONT}>${esc(s.label)}</text>`)
+  })
+  const bottom = height - 30
+  for (let d = -reach; d <= reach; d++) {
+    const gx = x(10 ** d)
+    out.push(`<line x1="${gx}" y1="${TOP - 6}" x2="${gx}" y2="${bottom}" stroke="${d === 0 ? '#333' : '#ddd'}" stroke-width="${d === 0 ? 1.5 : 1}"/>`)
+    out.push(`<text x="${gx}" y="${bottom + 16}" ${FONT} text-anchor="middle" fill="#555">${10 ** d >= 1 ? 10 ** d : (10 ** d).toFixed(-d)}</text>`)
+  }
+  r.rows.forEach((row, i) => {
+    const gy = TOP + i * groupH
+    out.push(`<text x="${LABEL_W - 8}" y="${gy + (series.length * BAR_H) / 2 + 4}" ${FONT} text-anchor="end">${esc(row.label)}</text>`)
+    series.forEach((s, j) => {
+      const v = row.ratios[s.key]
+      if (v === undefined || v <= 0) return
+      const y = gy + j * BAR_H
+      const [a, b] = [x(1), x(v)].sort((p, q) => p - q)
+      out.push(`<rect x="${a.toFixed(1)}" y="${y + 1}" width="${Math.max(1, b - a).toFixed(1)}" height="${BAR_H - 2}" fill="${s.colour}"><title>${esc(`${row.label}: ${s.label} = ${num(v)}`)}</title></rect>`)
+      out.push(`<text x="${(v >= 1 ? b + 4 : a - 4).toFixed(1)}" y="${y + BAR_H - 3}" ${FONT} font-size="10" text-anchor="${v >= 1 ? 'start' : 'end'}">${num(v)}</text>`)
+    })
+  })
+  out.push('</svg>')
+  return out.join('\n') + '\n'
+}
