@@ -2,7 +2,7 @@
 // lookups, transaction conflicts and store retries, replication passes.
 import {
   bytesRead, bytesWritten, cacheLookups, replicationBacklogBlobs, replicationBacklogBytes, replicationCopiedBytes,
-  replicationPasses, storeRetries, txConflicts, txIntents,
+  child, replicationPasses, storeRetries, txConflicts, txIntents,
 } from './registry'
 
 export type CacheName = 'read' | 'name' | 'inode'
@@ -17,9 +17,12 @@ export function countWritten(n: number): void {
   bytesWritten.inc(n)
 }
 
+const hits = child(cache => cacheLookups.labels({ cache, result: 'hit' }))
+const misses = child(cache => cacheLookups.labels({ cache, result: 'miss' }))
+
 /** lookedUp counts one lookup in cache and passes its result through: a hit unless undefined */
 export function lookedUp<T>(cache: CacheName, found: T | undefined): T | undefined {
-  cacheLookups.inc({ cache, result: found === undefined ? 'miss' : 'hit' })
+  ;(found === undefined ? misses : hits)(cache).inc()
   return found
 }
 

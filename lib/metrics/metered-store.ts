@@ -2,16 +2,19 @@
 // labelled by the metadata group it belongs to: lib/fs wraps each group's store in one.
 import { ForwardingStore } from '../meta/forwarding-store'
 import type { Bytes, Compare, GetManyResult, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult } from '../meta/store'
-import { storeSeconds } from './registry'
+import { child, storeSeconds } from './registry'
 
 export class MeteredStore extends ForwardingStore {
-  constructor(store: MetaStore, private readonly group: string) {
+  private readonly calls: (call: string) => ReturnType<typeof storeSeconds.labels>
+
+  constructor(store: MetaStore, group: string) {
     super(store)
+    this.calls = child(call => storeSeconds.labels({ call, group }))
   }
 
   private timed<T>(call: string, work: Promise<T>): Promise<T> {
-    const end = storeSeconds.startTimer({ call, group: this.group })
-    return work.finally(() => end())
+    const start = process.hrtime.bigint()
+    return work.finally(() => this.calls(call).observe(Number(process.hrtime.bigint() - start) / 1e9))
   }
 
   override get(key: Bytes, opts?: { serializable?: boolean }): Promise<GetResult> { return this.timed('get', super.get(key, opts)) }

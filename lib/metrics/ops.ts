@@ -4,7 +4,7 @@
 // it took), and keeps the latest of them for the status page.
 import { constants } from 'node:os'
 import { log } from '../log'
-import { fuseErrors, fuseOpSeconds } from './registry'
+import { child, fuseErrors, fuseOpSeconds } from './registry'
 
 /** operations slower than this are logged and kept (the default of --slow-op-ms) */
 export const DEFAULT_SLOW_OP_MS = 500
@@ -24,6 +24,7 @@ export interface SlowOp {
 }
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]))
+const opSeconds = child(op => fuseOpSeconds.labels({ op }))
 let slowOpMs = DEFAULT_SLOW_OP_MS
 const slow: SlowOp[] = []
 
@@ -45,7 +46,7 @@ export function opStarted(op: string, target: string | number): (errno: number) 
   const start = process.hrtime.bigint()
   return errno => {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
-    fuseOpSeconds.observe({ op }, seconds)
+    opSeconds(op).observe(seconds)
     const name = errno === 0 ? undefined : (ERRNO_NAMES.get(Math.abs(errno)) ?? String(Math.abs(errno)))
     if (name) fuseErrors.inc({ op, errno: name })
     const ms = seconds * 1000
