@@ -1,11 +1,13 @@
 // meridian mount --metrics: a real mount (its own process, real FUSE) serves Prometheus
-// metrics over HTTP; operations in the mount move the counters the scrape shows.
+// metrics over HTTP; operations in the mount move the counters the scrape shows. And the
+// replicator as a service (meridian replicate --metrics) exports its passes and backlog.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { isMounted } from '../lib/fuse/mounts'
 import { errorCode } from '../fixtures/file-checks'
 import { freePort, startCli } from '../fixtures/cli-process'
@@ -61,6 +63,20 @@ t.test('a mount with --metrics counts operations, bytes, caches, store calls and
   const status = await (await fetch(`http://127.0.0.1:${port}/status.json`)).json() as { slow: Array<{ op: string }>; sessions: unknown[] }
   t.ok(status.slow.some(o => o.op === 'write'), 'slow operations are kept for the status page')
   t.equal(status.sessions.length, 1, 'one session: this mount')
+})
+
+t.test('replicate as a service exports its passes and backlog', async t => {
+  // the mount above formatted the embedded default in this home, and has let go of it
+  const port = await freePort()
+  await startCli(t, ['replicate', '--metrics', `127.0.0.1:${port}`, '--interval', '1'], env, /metrics at http:/)
+  const url = `http://127.0.0.1:${port}/metrics`
+  let samples = await scrape(t, url)
+  for (const giveUp = Date.now() + 30_000; !(samples.get('meridian_replication_passes_total')! >= 1) && Date.now() < giveUp; samples = await scrape(t, url)) {
+    await sleep(200)
+  }
+  t.ok(samples.get('meridian_replication_passes_total')! >= 1, 'a pass counted')
+  t.equal(samples.get('meridian_replication_backlog_blobs'), 0, 'nothing left to copy: one pool, one copy')
+  t.ok(samples.has('meridian_replication_copied_bytes_total'), 'bytes copied exported')
 })
 
 t.test('a bad --metrics address is one line naming the field, and nothing is mounted', async t => {
