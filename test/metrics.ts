@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isMounted } from '../lib/fuse/mounts'
@@ -84,4 +85,14 @@ t.test('a bad --metrics address is one line naming the field, and nothing is mou
   t.equal(r.status, 2)
   t.match(r.stderr, /^meridian: metrics: 'nowhere:port' is not HOST:PORT/)
   t.notOk(isMounted(join(home, 'bad')), 'not mounted')
+
+  // an address in use: refused before mounting
+  const taken = createServer()
+  await new Promise<void>(ok => taken.listen(0, '127.0.0.1', ok))
+  t.teardown(() => new Promise<void>(ok => taken.close(() => ok())))
+  const port = (taken.address() as AddressInfo).port
+  const busy = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'meridian.js'), 'mount', join(home, 'busy'), '--metrics', `127.0.0.1:${port}`], { env, encoding: 'utf8' })
+  t.equal(busy.status, 2)
+  t.match(busy.stderr, new RegExp(`^meridian: metrics: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n$`))
+  t.notOk(isMounted(join(home, 'busy')), 'not mounted')
 })

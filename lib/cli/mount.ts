@@ -16,8 +16,8 @@ import { BINDINGS, DEFAULT_BINDING, Mount, isMounted, recoverStale, remountDir, 
 import { log } from '../log'
 import { DEFAULT_SLOW_OP_MS, recentSlowOps, setSlowOpMs } from '../metrics'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
-import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
 import { listen, parseListen, StatusSource, statusRoutes, type Listening } from '../web'
+import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
 import { parseMountOptions } from './mount-options'
 import { print } from './run'
 
@@ -152,6 +152,11 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       await formatStore(store, { name, pools: defaultPools() })
       return openFilesystem(store, { name, reads, nearest, spreadDirectories })
     })
+    // listening before mounting: an address in use fails the mount before anything is mounted
+    if (opts.metrics !== undefined) {
+      const source = new StatusSource(store, name, meta, recentSlowOps)
+      web = { source, listening: await listen('metrics', opts.metrics, statusRoutes(source)) }
+    }
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
       binding,
@@ -160,11 +165,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       allowOther: opts.allowOther || parsed.mount.allowOther,
     })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
-    if (opts.metrics !== undefined) {
-      const source = new StatusSource(store, name, meta, recentSlowOps)
-      web = { source, listening: await listen('metrics', opts.metrics, statusRoutes(source)) }
-      process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
-    }
+    if (web) process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {

@@ -4,9 +4,9 @@
 // configuration epoch every transaction in it compares (Corfu's epochs: a transaction planned
 // under an older configuration is refused inside the store, and runs again on a fresh read).
 import type { MetaStore } from '../meta/store'
+import { MeteredStore } from '../metrics/metered-store'
 import { InodeAllocator } from './inode-alloc'
 import type { InodeCache } from './inode-cache'
-import { MeteredStore } from '../metrics/metered-store'
 import { ObservedStore } from './observed-store'
 import { OpenMarks } from './open-marks'
 import type { Keys } from './schema'

@@ -4,9 +4,9 @@
 // older read never replaces a newer record. Other mounts' changes show after at most the
 // timeout, as with the kernel's own attribute cache; nothing is kept until trust() is called.
 import { LRUCache } from 'lru-cache'
-import { lookedUp } from '../metrics/counters'
 import { ENOENT } from '../errors'
 import { toBuffer, type Op } from '../meta/store'
+import { lookedUp } from '../metrics/counters'
 import { isIntent } from '../txn/intent'
 import { decodeInode, encodeInode, type Inode } from './inode'
 import type { Causality } from './causality'
