@@ -18,9 +18,13 @@ const PLOT_W = 520
 const BAR_H = 14
 const GAP = 10
 const TOP = 80
-const FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+const FONT = 'font-family="system-ui, sans-serif"'
 
 const esc = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+
+/** text is one <text> element at x, y: attrs are further attributes (each named once), size in px */
+const text = (x: number, y: number, content: string, attrs = '', size = 12) =>
+  `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${FONT} font-size="${size}"${attrs ? ` ${attrs}` : ''}>${esc(content)}</text>`
 
 /** renderPlot draws the report's ratios as an SVG document */
 export function renderPlot(r: BenchReport): string {
@@ -35,29 +39,29 @@ export function renderPlot(r: BenchReport): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="10" y="22" ${FONT} font-size="15" font-weight="600">${esc(`Meridian bench: ratios to the reference, side by side (${r.engine} metadata)`)}</text>`,
-    `<text x="10" y="40" ${FONT} fill="#555">${esc(`${r.machine.cpus} CPUs, ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}; above 1 is faster than the reference (log scale)`)}</text>`,
+    text(10, 22, `Meridian bench: ratios to the reference, side by side (${r.engine} metadata)`, 'font-weight="600"', 15),
+    text(10, 40, `${r.machine.cpus} CPUs, ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}; above 1 is faster than the reference (log scale)`, 'fill="#555"'),
   ]
   series.forEach((s, i) => {
     const lx = 10 + i * 270
-    out.push(`<rect x="${lx}" y="52" width="12" height="12" fill="${s.colour}"/>`, `<text x="${lx + 18}" y="62" ${FONT}>${esc(s.label)}</text>`)
+    out.push(`<rect x="${lx}" y="52" width="12" height="12" fill="${s.colour}"/>`, text(lx + 18, 62, s.label))
   })
   const bottom = height - 30
   for (let d = -reach; d <= reach; d++) {
     const gx = x(10 ** d)
     out.push(`<line x1="${gx}" y1="${TOP - 6}" x2="${gx}" y2="${bottom}" stroke="${d === 0 ? '#333' : '#ddd'}" stroke-width="${d === 0 ? 1.5 : 1}"/>`)
-    out.push(`<text x="${gx}" y="${bottom + 16}" ${FONT} text-anchor="middle" fill="#555">${10 ** d >= 1 ? 10 ** d : (10 ** d).toFixed(-d)}</text>`)
+    out.push(text(gx, bottom + 16, d >= 0 ? String(10 ** d) : (10 ** d).toFixed(-d), 'text-anchor="middle" fill="#555"'))
   }
   r.rows.forEach((row, i) => {
     const gy = TOP + i * groupH
-    out.push(`<text x="${LABEL_W - 8}" y="${gy + (series.length * BAR_H) / 2 + 4}" ${FONT} text-anchor="end">${esc(row.label)}</text>`)
+    out.push(text(LABEL_W - 8, gy + (series.length * BAR_H) / 2 + 4, row.label, 'text-anchor="end"'))
     series.forEach((s, j) => {
       const v = row.ratios[s.key]
       if (v === undefined || v <= 0) return
       const y = gy + j * BAR_H
       const [a, b] = [x(1), x(v)].sort((p, q) => p - q)
       out.push(`<rect x="${a.toFixed(1)}" y="${y + 1}" width="${Math.max(1, b - a).toFixed(1)}" height="${BAR_H - 2}" fill="${s.colour}"><title>${esc(`${row.label}: ${s.label} = ${num(v)}`)}</title></rect>`)
-      out.push(`<text x="${(v >= 1 ? b + 4 : a - 4).toFixed(1)}" y="${y + BAR_H - 3}" ${FONT} font-size="10" text-anchor="${v >= 1 ? 'start' : 'end'}">${num(v)}</text>`)
+      out.push(text(v >= 1 ? b + 4 : a - 4, y + BAR_H - 3, num(v), `text-anchor="${v >= 1 ? 'start' : 'end'}"`, 10))
     })
   })
   out.push('</svg>')
