@@ -64,7 +64,7 @@ t.test('the status page in headless Chromium', { skip: CHROMIUM ? false : "chrom
   t.match(dom, /<td>eu<\/td><td>default<\/td><td>local<\/td><td>1<\/td><td class="good">active<\/td>/, 'the pool')
   t.match(dom, new RegExp(`<td>root</td><td>[0-9a-f]{8}</td><td>[^<]*</td><td>${mountPid}</td><td>\\d+ s</td>`), "the mount's session, with its pid and age")
   t.match(dom, /<span id="backlog" class="(good|bad)">\d+ blobs, [\d.]+ MiB<\/span>/, 'the replication backlog')
-  t.match(dom, /<td>create<\/td><td>1<\/td><td>\d+<\/td>/, 'the slow operations the mount logged (create in the root directory)')
+  t.match(dom, /<td>create<\/td><td>1 \/ hello.txt<\/td><td>\d+<\/td>/, 'the slow operations the mount logged (create of hello.txt in the root directory)')
 
   const shot = join(home, 'status.png')
   await chromium(`--screenshot=${shot}`, '--window-size=1100,900', url)

@@ -13,7 +13,8 @@ const SERIES: Array<{ key: Series; label: string; colour: string }> = [
   { key: 'etcd', label: 'Meridian / raw etcd', colour: '#d9822b' },
 ]
 
-const LABEL_W = 260
+/** about the width of a character of the 12 px labels, to leave room for the longest */
+const CHAR_W = 6.8
 const PLOT_W = 520
 const BAR_H = 14
 const GAP = 10
@@ -32,10 +33,11 @@ export function renderPlot(r: BenchReport): string {
   const values = r.rows.flatMap(row => series.map(s => row.ratios[s.key]).filter((v): v is number => v !== undefined && v > 0))
   // decades wide enough for every ratio, and symmetric around 1
   const reach = Math.max(1, ...values.map(v => Math.ceil(Math.abs(Math.log10(v)))))
-  const x = (v: number) => LABEL_W + ((Math.log10(v) + reach) / (2 * reach)) * PLOT_W
+  const labelW = Math.ceil(16 + CHAR_W * Math.max(10, ...r.rows.map(row => row.label.length)))
+  const x = (v: number) => labelW + ((Math.log10(v) + reach) / (2 * reach)) * PLOT_W
   const groupH = series.length * BAR_H + GAP
   const height = TOP + r.rows.length * groupH + 40
-  const width = LABEL_W + PLOT_W + 80
+  const width = labelW + PLOT_W + 80
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
@@ -54,7 +56,7 @@ export function renderPlot(r: BenchReport): string {
   }
   r.rows.forEach((row, i) => {
     const gy = TOP + i * groupH
-    out.push(text(LABEL_W - 8, gy + (series.length * BAR_H) / 2 + 4, row.label, 'text-anchor="end"'))
+    out.push(text(labelW - 8, gy + (series.length * BAR_H) / 2 + 4, row.label, 'text-anchor="end"'))
     series.forEach((s, j) => {
       const v = row.ratios[s.key]
       if (v === undefined || v <= 0) return

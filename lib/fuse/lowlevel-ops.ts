@@ -74,6 +74,8 @@ const { ENOENT, ESTALE } = constants.errno
  */
 const STALE_WHEN_GONE = new Set(['getattr', 'setattr', 'readlink', 'open', 'access', 'getxattr', 'setxattr', 'listxattr', 'removexattr'])
 const NAME_MAX = 255
+/** ops whose first argument is a name in the directory they name (for the slow-operation log) */
+const NAMED = new Set(['lookup', 'mknod', 'mkdir', 'symlink', 'unlink', 'rmdir', 'rename', 'create'])
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
 export function toAttrArray(a: Attr): AttrArray {
@@ -145,7 +147,7 @@ export class LowlevelOps {
       this.native.replyErr(this.s, id, constants.errno.ENOSYS)
       return
     }
-    const answered = opStarted(op, ino)
+    const answered = opStarted(op, ino, NAMED.has(op) ? (a[0] as string) : undefined)
     new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid)))
       .then(() => answered(OK), (err: unknown) => {
         const errno = -errnoOf(err, op, `inode ${ino}`)

@@ -18,6 +18,8 @@ export interface SlowOp {
   /** a path (fuse-native binding) or an inode number (low-level binding) */
   path?: string
   ino?: number
+  /** the name in directory ino that the operation is about (lookup, create, unlink, ...) */
+  entry?: string
   ms: number
   /** the errno it was answered with, when it failed */
   errno?: string
@@ -39,21 +41,23 @@ export function recentSlowOps(): SlowOp[] {
 }
 
 /**
- * opStarted marks the arrival of FUSE request op on target (its path or inode); call what it
- * returns with the answer's errno (0, or negative or positive errno number) when it is answered
+ * opStarted marks the arrival of FUSE request op on target (its path, or its inode and the
+ * entry in it the request is about); call what it returns with the answer's errno (0, or a
+ * negative or positive errno number) when it is answered
  */
-export function opStarted(op: string, target: string | number): (errno: number) => void {
+export function opStarted(op: string, target: string | number, entry?: string): (errno: number) => void {
   const start = process.hrtime.bigint()
   return errno => {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
     opSeconds(op).observe(seconds)
-    const name = errno === 0 ? undefined : (ERRNO_NAMES.get(Math.abs(errno)) ?? String(Math.abs(errno)))
-    if (name) fuseErrors.inc({ op, errno: name })
+    const code = errno === 0 ? undefined : (ERRNO_NAMES.get(Math.abs(errno)) ?? String(Math.abs(errno)))
+    if (code) fuseErrors.inc({ op, errno: code })
     const ms = seconds * 1000
     if (ms < slowOpMs) return
-    const entry: SlowOp = { at: new Date().toISOString(), op, ...(typeof target === 'number' ? { ino: target } : { path: target }), ms: Math.round(ms), ...(name ? { errno: name } : {}) }
-    slow.push(entry)
+    const where = typeof target === 'number' ? { ino: target, ...(entry === undefined ? {} : { entry }) } : { path: target }
+    const done: SlowOp = { at: new Date().toISOString(), op, ...where, ms: Math.round(ms), ...(code ? { errno: code } : {}) }
+    slow.push(done)
     if (slow.length > KEPT) slow.shift()
-    log.warn({ ...entry, slow: true }, `slow fuse ${op}: ${entry.ms} ms`)
+    log.warn({ ...done, slow: true }, `slow fuse ${op}: ${done.ms} ms`)
   }
 }

@@ -39,8 +39,8 @@ const SCRIPT = `
       table('sessions', ['group', 'session', 'host', 'pid', 'age'], s.sessions.map(x => [x.group, x.sid.slice(0, 8), x.host, x.pid, age(x.ageS)]))
       document.getElementById('backlog').textContent = s.backlog.blobs + ' blobs, ' + mib(s.backlog.bytes)
       document.getElementById('backlog').className = s.backlog.blobs > 0 ? 'bad' : 'good'
-      table('slow', ['ended', 'operation', 'path or inode', 'ms', 'errno'], s.slow.map(o =>
-        [new Date(o.at).toLocaleTimeString(), o.op, o.path ?? o.ino, o.ms, o.errno]))
+      table('slow', ['ended', 'operation', 'path, or inode / name', 'ms', 'errno'], s.slow.map(o =>
+        [new Date(o.at).toLocaleTimeString(), o.op, o.path ?? (o.entry === undefined ? o.ino : o.ino + ' / ' + o.entry), o.ms, o.errno]))
       document.getElementById('error').textContent = ''
       document.body.dataset.loaded = 'yes'
     } catch (err) {

@@ -31,8 +31,8 @@ export async function slowOpsLogged(paths: string[]): Promise<SlowOp[]> {
     for (const line of (await tail(path)).split('\n')) {
       if (!line.includes('"slow":true')) continue
       try {
-        const { at, op, path: p, ino, ms, errno } = JSON.parse(line) as SlowOp
-        found.push({ at, op, path: p, ino, ms, errno })
+        const { at, op, path: p, ino, entry, ms, errno } = JSON.parse(line) as SlowOp
+        found.push({ at, op, path: p, ino, entry, ms, errno })
       } catch {
         // a line cut short by a crash
       }
