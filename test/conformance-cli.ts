@@ -64,6 +64,7 @@ t.test('the table and a user case file, beside a reference directory', async t =
   const people = table(report)
   t.match(people, /^operation +case +expected +seen +reference +result$/m, 'the table for people has the columns')
   t.match(people, /^rmdir +a wrong expectation +ENOTEMPTY +ENOENT +ENOENT \(fails\) +FAIL: fails with ENOTEMPTY/m, 'a failing row names both errnos')
+  t.match(people, /^passed by operation: access \d+\/\d+, .*rmdir \d+\/\d+/m, 'passes counted by operation')
   t.match(people, new RegExp(`${dir}: \\d+ passed, ${report.failed} failed, \\d+ skipped; the reference ${reference} failed \\d+$`), 'and the totals')
 })
 

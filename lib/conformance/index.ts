@@ -92,7 +92,7 @@ export function conformance(dir: string, opts: ConformanceOptions = {}): Promise
   })
 }
 
-/** table renders a report for people: one row per case, grouped by operation, then the totals */
+/** table renders a report for people: one row per case, grouped by operation, then passes by operation and the totals */
 export function table(r: ConformanceReport): string {
   const head = ['operation', 'case', 'expected', 'seen', ...(r.reference ? ['reference'] : []), 'result']
   const rows = [...r.cases].sort((a, b) => a.operation.localeCompare(b.operation)).map(c => [
@@ -102,7 +102,13 @@ export function table(r: ConformanceReport): string {
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map(row => (i === head.length - 1 ? 0 : row[i].length))))
   const fmt = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')
+  const byOp = new Map<string, { passed: number; ran: number }>()
+  for (const c of r.cases.filter(c => !c.skipped)) {
+    const n = byOp.get(c.operation) ?? { passed: 0, ran: 0 }
+    byOp.set(c.operation, { passed: n.passed + (c.passed ? 1 : 0), ran: n.ran + 1 })
+  }
+  const perOp = [...byOp].sort(([a], [b]) => a.localeCompare(b)).map(([op, n]) => `${op} ${n.passed}/${n.ran}`).join(', ')
   const totals = `${r.dir}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped` +
     (r.reference ? `; the reference ${r.reference} failed ${r.referenceFailed}` : '')
-  return [fmt(head), ...rows.map(fmt), '', totals].join('\n')
+  return [fmt(head), ...rows.map(fmt), '', `passed by operation: ${perOp}`, totals].join('\n')
 }
