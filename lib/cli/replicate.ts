@@ -58,7 +58,7 @@ export function summary(r: PassReport & { unreachable: Record<string, string> })
 async function service(opts: ReplicateOptions): Promise<void> {
   const interval = opts.interval === undefined ? 30 : Number(opts.interval)
   if (!(interval > 0)) throw new ConfigError('interval', `'${opts.interval}' must be a number of seconds above 0`)
-  const metrics = opts.metrics === undefined ? undefined : await listen('metrics', opts.metrics, { '/metrics': metricsRoute })
+  const metrics = opts.metrics === undefined ? undefined : await listen('metrics', opts.metrics, { '/metrics': metricsRoute() })
   if (metrics) process.stdout.write(`meridian: metrics at http://${metrics.address}/metrics\n`)
   let stop = false
   const wake = new AbortController()

@@ -2,11 +2,9 @@
 // The code that does the work never calls prom-client itself: the few seams (the FUSE edge,
 // the metadata store wrapper, the transaction loop, the caches, the replicator's passes) call
 // the small functions of this folder, which update these.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 export const registry = new Registry()
-// process_* and nodejs_* (CPU, memory, event-loop lag, open descriptors), as every Node exporter has
-collectDefaultMetrics({ register: registry })
 
 /** seconds, from a fast cached stat to an operation that waited on a remote quorum or a lock */
 const LATENCY_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]

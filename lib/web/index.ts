@@ -12,6 +12,6 @@ export function statusRoutes(source: StatusSource): Routes {
   return {
     '/': () => ({ type: 'text/html; charset=utf-8', body: STATUS_PAGE }),
     '/status.json': async () => ({ type: 'application/json', body: JSON.stringify(await source.report()) }),
-    '/metrics': metricsRoute,
+    '/metrics': metricsRoute(),
   }
 }
