@@ -23,10 +23,10 @@ export function progressMode(json: boolean | undefined, stream: NodeJS.WriteStre
   return json ? 'off' : stream.isTTY ? 'bar' : 'lines'
 }
 
-/** progress reports the work `what` (e.g. 'gc') counted in units (e.g. 'blobs') */
-export function progress(what: string, unit: string, mode: ProgressMode): Progress {
+/** progress reports the work `what` (e.g. 'gc') counted in units (e.g. 'blobs'); lines go to out */
+export function progress(what: string, unit: string, mode: ProgressMode, out: NodeJS.WritableStream = process.stderr): Progress {
   if (mode === 'bar') return new Bar(what, unit)
-  if (mode === 'lines') return new Lines(what, unit, process.stderr)
+  if (mode === 'lines') return new Lines(what, unit, out)
   return { total: () => undefined, update: () => undefined, stop: () => undefined }
 }
 
