@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { showGlobals, withConfig } from '../lib/config/apply'
 import { benchCommand } from '../lib/cli/bench'
 import { driverTestCommand } from '../lib/cli/driver-test'
+import { conformanceCommand } from '../lib/cli/conformance'
 import { explainCommand } from '../lib/cli/explain'
 import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
@@ -30,6 +31,7 @@ import { run } from '../lib/cli/run'
 import { snapshotCreateCommand } from '../lib/cli/snapshot-create'
 import { snapshotLsCommand } from '../lib/cli/snapshot-ls'
 import { snapshotRmCommand } from '../lib/cli/snapshot-rm'
+import { serveCommand } from '../lib/cli/serve'
 import { statusCommand } from '../lib/cli/status'
 import { umountCommand } from '../lib/cli/umount'
 
@@ -56,6 +58,8 @@ program.addCommand(explainCommand())
 program.addCommand(driverTestCommand())
 program.addCommand(infoCommand())
 program.addCommand(gcCommand())
+program.addCommand(serveCommand())
+program.addCommand(conformanceCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))

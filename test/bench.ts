@@ -4,7 +4,7 @@
 // serves no mount, so it may wait for the command synchronously.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BenchReport } from '../lib/bench/report'
@@ -52,17 +52,25 @@ t.test('a tiny run reports every workload on every target, and cleans up', async
   t.same(fuseMounts().filter(m => m.dir.startsWith(dir)), [], 'nothing stays mounted')
 })
 
-t.test('the table for people', async t => {
+t.test('the table for people, progress as plain lines without a terminal, and the chart of --plot', async t => {
   const dir = mkdtempSync(join(tmpdir(), 'meridian-bench-test-'))
+  const charts = mkdtempSync(join(tmpdir(), 'meridian-bench-plot-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const r = bench(dir, ...TINY)
+  t.teardown(() => rmSync(charts, { recursive: true, force: true }))
+  const r = bench(dir, ...TINY, '--plot', join(charts, 'ratios.svg'))
   t.equal(r.code, 0, `exit code (stderr: ${r.err})`)
   t.match(r.out, /^workload +unit +meridian +fuse-native +local +bindfs +m\/bindfs +fn\/bindfs$/m)
   t.match(r.out, /before cold reads: meridian: .*fuse-native: .*local: .*bindfs: /)
+  t.match(r.err, /^meridian bench: \d+\/\d+ steps \(\d+%\) meridian: /m, 'progress lines on stderr')
+  t.match(r.err, /^meridian bench: (\d+)\/\1 steps \(100%\).* in [\d.]+ s$/m, 'and a last line when done')
+  const svg = readFileSync(join(charts, 'ratios.svg'), 'utf8')
+  t.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/, 'an SVG document')
+  t.match(svg, /Meridian \(low-level binding\) \/ bindfs/, 'with its legend')
+  t.ok((svg.match(/<rect [^>]*fill="#2f6db3"><title>/g) ?? []).length >= 18, 'a bar per workload')
 })
 
 t.test('bad input: one line naming the field, exit 2, nothing made', async t => {
-  for (const [args, field] of [[['--procs', '0'], 'procs'], [['--big-size', 'lots'], 'big-size'], [['/nonexistent/dir'], 'dir']] as const) {
+  for (const [args, field] of [[['--procs', '0'], 'procs'], [['--big-size', 'lots'], 'big-size'], [['/nonexistent/dir'], 'dir'], [['--plot', '/nonexistent/ratios.svg'], 'plot']] as const) {
     const r = bench(...args)
     t.equal(r.code, 2, `${args.join(' ')}: exit code`)
     t.match(r.err, new RegExp(`^meridian: ${field}: [^\\n]+\\n$`), `${args.join(' ')}: one line naming ${field}`)

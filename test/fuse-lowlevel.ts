@@ -18,7 +18,7 @@ import { serveLowlevel } from '../lib/fuse/serve-lowlevel'
 import type { Served } from '../lib/fuse/served'
 import { mountMeridian } from '../fixtures/mount'
 import { errorCode } from '../fixtures/file-checks'
-import { encodeHandle, NO_FILE_HANDLES, openHandle } from '../fixtures/file-handle'
+import { encodeHandle, NO_FILE_HANDLES, openHandle } from '../lib/conformance/file-handle'
 
 const run = promisify(execFile)
 const BIG_INO = 2 ** 40 + 3

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fuseMounts } from '../fuse/mounts'
+import { progress, type ProgressMode } from '../progress'
 import { now, type Job } from './job'
 import { bindfsTarget } from './bindfs'
 import { meridianTarget } from './meridian-target'
 import { fileSteps, metaSteps, type Sizes, type Step } from './plan'
-import { ProgressBar } from './progress'
 import { countsSince, figure, machine, withRatios, type BenchReport, type ReportRow } from './report'
 import { etcdTarget, localTarget, type Target } from './targets'
 import { Teardown } from './teardown'
@@ -23,8 +23,8 @@ export interface BenchOptions extends Sizes {
   dir: string
   /** the Meridian mount's metadata store; default a fresh embedded store in the scratch directory */
   meta?: string
-  /** draw a progress bar (on a terminal) */
-  progress: boolean
+  /** how progress shows on stderr: one unit per step of every target */
+  progress: ProgressMode
 }
 
 /** removeScratch removes the scratch directory, unless something is still mounted inside it */
@@ -43,8 +43,9 @@ function jobs(step: Step, target: Target, procs: number): Job[] {
 export async function bench(o: BenchOptions): Promise<BenchReport> {
   const started = now()
   const teardown = new Teardown()
-  const progress = new ProgressBar(o.progress)
-  const quiet = teardown.exitOnSignal(() => progress.stop())
+  const bar = progress('bench', 'steps', o.progress)
+  let done = 0
+  const quiet = teardown.exitOnSignal(() => bar.stop())
   try {
     const root = await mkdtemp(join(o.dir, 'meridian-bench-'))
     teardown.add('remove the scratch directory', () => removeScratch(root))
@@ -58,36 +59,36 @@ export async function bench(o: BenchOptions): Promise<BenchReport> {
     const rows = new Map<string, ReportRow>(fileSteps(o).flatMap(s => (s.row ? [[s.row.id, { ...s.row, figures: {}, ratios: {} }]] : [])))
     const cold: BenchReport['cold'] = {}
 
-    progress.start(plans.reduce((n, p) => n + p.steps.length, 0))
+    bar.total(plans.reduce((n, p) => n + p.steps.length, 0))
     const workers = new Map(plans.map(({ target }) => [target, Workers.start(o.procs, teardown)]))
     // step by step, each on every target in turn: the disk and the machine drift during a run,
     // and a reference measured minutes after Meridian would compare different machines
     for (const step of fileSteps(o)) {
       for (const { target, steps } of plans) {
         if (!steps.some(s => s.phase === step.phase)) continue
-        progress.step(`${target.name}: ${step.row?.label ?? step.phase}`)
+        bar.update(done, `${target.name}: ${step.row?.label ?? step.phase}`)
         if (step.cold) cold[target.name] = await target.cool()
         const before = target.counts?.()
         const storeBefore = target.storeCounts?.()
-        const timings = await workers.get(target)!.run(jobs(step, target, o.procs), f => progress.within(f))
+        const timings = await workers.get(target)!.run(jobs(step, target, o.procs), f => bar.update(done + Math.min(1, f)))
         const row = step.row && rows.get(step.row.id)
         if (row) {
           row.figures[target.name] = figure(row.unit, timings)
           if (before) (row.fuseOps ??= {})[target.name] = countsSince(before, target.counts!())
           if (storeBefore) (row.storeOps ??= {})[target.name] = countsSince(storeBefore, target.storeCounts!())
         }
-        progress.next()
+        bar.update(++done)
       }
     }
     for (const w of workers.values()) await w.stop()
-    progress.stop()
+    bar.stop()
     const { engine } = meridian.store
     return {
       engine, meta: meridian.url, sizes: pick(o), machine: machine(), cold,
       rows: [...rows.values()].map(withRatios), seconds: (now() - started) / 1000,
     }
   } finally {
-    progress.stop()
+    bar.stop()
     const failed = await teardown.run()
     quiet()
     // reported, not thrown: an error of the run itself must not be replaced by its cleanup's

@@ -1,12 +1,14 @@
 // meridian bench [dir]: the same workloads, in one run, on a fresh Meridian mount, on the local
 // disk under it, on a bindfs mount of that disk, and (metadata only, when --meta is etcd) as
 // raw etcd transactions; a table with Meridian's ratios, or JSON. lib/bench does the work.
-import { stat } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { Command } from 'commander'
 import { bench, type BenchOptions } from '../bench/run'
+import { renderPlot } from '../bench/plot'
 import { renderTable } from '../bench/table'
+import { progressMode } from '../progress'
 import { ConfigError } from '../errors'
 import { log } from '../log'
 import { parseSize } from './format'
@@ -21,6 +23,8 @@ export interface BenchCliOptions {
   randomSize: string
   randomOps: string
   json?: boolean
+  /** write the ratios as an SVG chart to this file */
+  plot?: string
 }
 
 /** count reads a whole number between min and max; field names the option in errors */
@@ -35,6 +39,15 @@ function size(field: string, text: string, min: number): number {
   const n = parseSize(field, text)
   if (n < min || n % 4096 !== 0) throw new ConfigError(field, `'${text}' must be a multiple of 4K, at least ${min / 1024}K`)
   return n
+}
+
+/** plotFile checks that the chart can be written where asked (its directory exists), before the run */
+async function plotFile(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined
+  const at = resolve(file)
+  const st = await stat(dirname(at)).catch(() => undefined)
+  if (!st?.isDirectory()) throw new ConfigError('plot', `${dirname(at)} is not a directory`)
+  return at
 }
 
 /** options checks every option before anything is created */
@@ -53,7 +66,7 @@ export async function options(dir: string | undefined, o: BenchCliOptions): Prom
     procs: count('procs', o.procs, 1, 64),
     randomSize: size('random-size', o.randomSize, 4096),
     randomOps: count('random-ops', o.randomOps, 1, 10_000_000),
-    progress: process.stderr.isTTY === true,
+    progress: progressMode(o.json),
   }
 }
 
@@ -70,11 +83,14 @@ export function benchCommand(): Command {
     .option('--random-size <size>', 'the file of the random 4 KiB I/O', '256M')
     .option('--random-ops <n>', 'random reads, and random writes', '4096')
     .option('--json', 'print JSON')
+    .option('--plot <file>', 'also write the ratios as an SVG chart to file')
     .action(async (dir: string | undefined, opts: BenchCliOptions) => {
       const o = await options(dir, opts)
+      const plot = await plotFile(opts.plot)
       // the mount's info lines would tear the progress bar; MERIDIAN_LOG_LEVEL still wins
       if (process.env.MERIDIAN_LOG_LEVEL === undefined) log.level = 'warn'
       const report = await bench(o)
+      if (plot) await writeFile(plot, renderPlot(report))
       print(opts.json, { ...report }, renderTable(report))
     })
 }

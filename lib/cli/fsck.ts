@@ -13,6 +13,7 @@ import type { PoolDriver } from '../../drivers/driver'
 import { fsck, readSettings, type FsckReport } from '../fsck/check'
 import { defaultMetaUrl, openStore } from '../meta'
 import { PlacementStore } from '../placement/placement-config'
+import { progress, progressMode, type ProgressMode } from '../progress'
 import { checkPlacement } from '../replicator/placement-check'
 import { Replicator } from '../replicator/replicator'
 import { DEFAULT_NAME } from './format'
@@ -26,6 +27,8 @@ export interface FsckCliOptions {
   verify?: boolean
   /** settle half-done cross-group transactions, restore replica counts from good copies (a replicator pass; with verify, corrupt copies are replaced), then check */
   repair?: boolean
+  /** how progress shows on stderr (default: not at all) */
+  progress?: ProgressMode
 }
 
 export interface FsckResult extends FsckReport {
@@ -43,6 +46,7 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
   const store = await openStore(meta, { deadlineMs: 5_000, existing: true })
   const drivers = new Map<string, PoolDriver>()
   const groups = new Map<number, MetaStore>()
+  const bar = progress('fsck', 'phases', opts.progress ?? 'off')
   try {
     await readSettings(store, name)
     for (const g of await listGroups(store, new Keys(name))) groups.set(g.id, await reach(g.url))
@@ -59,10 +63,20 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
       const r = await new Replicator(store, name, drivers, { verify: opts.verify }).pass()
       replicated = { copies: r.copies, deletes: r.deletes, backlog: r.backlog.blobs }
     }
-    const report = await fsck(store, name, { pools: [...drivers.values()], groups, repair: opts.repair })
+    // fsck's phases, then the placement check as one more
+    let phases = 0
+    const onProgress = (done: number, total: number, phase: string) => {
+      phases = total
+      bar.total(total + 1)
+      bar.update(done, phase)
+    }
+    const report = await fsck(store, name, { pools: [...drivers.values()], groups, repair: opts.repair, onProgress })
+    bar.update(phases, 'placement')
     const problems = [...report.problems, ...(await checkPlacement(store, name, drivers, { verify: opts.verify }))]
+    bar.update(phases + 1, 'done')
     return { meta, name, ...report, problems, ok: problems.length === 0, ...(replicated ? { replicated } : {}) }
   } finally {
+    bar.stop()
     for (const d of drivers.values()) await d.close()
     for (const g of groups.values()) await g.close()
     await store.close()
@@ -88,7 +102,7 @@ export function fsckCommand(): Command {
     .option('--verify', 'read every copy of every blob and check its hash')
     .option('--repair', 'first settle cross-group transactions a crash left half done, and restore replica counts from good copies (one replicator pass)')
     .action(async (opts: FsckCliOptions) => {
-      const r = await check(opts)
+      const r = await check({ ...opts, progress: progressMode(opts.json) })
       print(opts.json, { ...r }, summary(r))
       if (!r.ok) process.exitCode = 1
     })

@@ -1,8 +1,8 @@
 // meridian gc: delete from every pool the blobs no file references, once they have been
 // unreferenced for the grace period (lib/replicator/gc.ts says how that is measured).
-import { Presets, SingleBar } from 'cli-progress'
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
+import { progress, progressMode, type ProgressMode } from '../progress'
 import { collectGarbage, type GcReport } from '../replicator/gc'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
@@ -11,7 +11,8 @@ export interface GcOptions extends PlacementCliOptions {
   dryRun?: boolean
   /** e.g. 1h, 30m, 90s, 0 */
   grace?: string
-  progress?: boolean
+  /** how progress shows on stderr (default: not at all) */
+  progress?: ProgressMode
 }
 
 const UNIT_MS: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -32,15 +33,14 @@ export async function gc(opts: GcOptions): Promise<GcReport> {
       const [name, why] = [...drivers.failed][0]
       throw new ConfigError(`pool ${name}`, `unreachable, gc needs every pool: ${why}`)
     }
-    const bar = opts.progress ? new SingleBar({ format: ' {bar} {value}/{total} unreferenced blobs', clearOnComplete: true }, Presets.shades_classic) : undefined
-    let started = false
+    const bar = progress('gc', 'unreferenced blobs', opts.progress ?? 'off')
     try {
       return await collectGarbage(store, placement.fsName, drivers.open, {
         graceMs, dryRun: opts.dryRun,
-        onProgress: (done, total) => { if (!started) { bar?.start(total, 0); started = true } bar?.update(done) },
+        onProgress: (done, total) => { bar.total(total); bar.update(done) },
       })
     } finally {
-      bar?.stop()
+      bar.stop()
       await drivers.close()
     }
   })
@@ -52,7 +52,7 @@ export function gcCommand(): Command {
     .option('--dry-run', 'report what would be deleted, delete and record nothing')
     .option('--grace <duration>', 'how long a blob must have been unreferenced (default 1h)')
     .action(async (opts: GcOptions) => {
-      const r = await gc({ ...opts, progress: !opts.json && process.stderr.isTTY })
+      const r = await gc({ ...opts, progress: progressMode(opts.json) })
       print(opts.json, { ...r }, `${r.dryRun ? 'would delete' : 'deleted'} ${r.deleted} unreferenced blobs (${r.copies} copies); ` +
         `${r.unreferenced} unreferenced in all, ${r.recorded} seen for the first time (deleted after the grace period)`)
     })

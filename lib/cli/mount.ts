@@ -16,7 +16,9 @@ import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
 import { BINDINGS, DEFAULT_BINDING, Mount, isMounted, recoverStale, remountDir, type BindingName } from '../fuse'
 import { log } from '../log'
+import { DEFAULT_SLOW_OP_MS, recentSlowOps, setSlowOpMs } from '../metrics'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
+import { listen, parseListen, StatusSource, statusRoutes, type Listening } from '../web'
 import { DEFAULT_NAME, defaultPools, formatStore, meridianHome } from './format'
 import { parseMountOptions } from './mount-options'
 import { mountReplicator, replicateEvery, type ReplicatorService } from './replicate'
@@ -53,6 +55,10 @@ export interface MountCliOptions {
   tuning?: Partial<Tuning>
   /** the configuration file read, which a background mount reads again */
   configFile?: string
+  /** HOST:PORT to serve /metrics (Prometheus) and the status page on */
+  metrics?: string
+  /** operations slower than this many milliseconds are logged (and shown on the status page) */
+  slowOpMs?: string
 }
 /** how often a foreground mount checks that it is still mounted */
 const WATCH_MS = 250
@@ -100,6 +106,13 @@ function seconds(field: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
   if (!(n >= 0 && n <= 3600)) throw new ConfigError(field, `'${value}' is not a number of seconds between 0 and 3600`)
+  return n
+}
+
+function slowOpMs(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_SLOW_OP_MS
+  const n = Number(value)
+  if (!(n >= 0 && n <= 3_600_000)) throw new ConfigError('slow-op-ms', `'${value}' is not a number of milliseconds between 0 and 3600000`)
   return n
 }
 
@@ -155,6 +168,8 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   const attrTimeout = seconds('attr-timeout', opts.attrTimeout)
   const replicateS = replicateEvery(opts)
   if (replicateS && opts.snapshot !== undefined) throw new ConfigError('replicate', 'a snapshot mount is read-only: it has nothing to replicate')
+  if (opts.metrics !== undefined) parseListen('metrics', opts.metrics)
+  setSlowOpMs(slowOpMs(opts.slowOpMs))
   const { abs: mnt, made } = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
@@ -162,6 +177,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   let replicator: ReplicatorService | undefined
+  let web: { listening: Listening; source: StatusSource } | undefined
   try {
     const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, site: opts.site, mountpoint: mnt, ...clientTuning(opts.tuning) }
     fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, client) : await openFilesystem(store, client).catch(async (err: unknown) => {
@@ -171,6 +187,11 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
       return openFilesystem(store, client)
     })
     await made()
+    // listening before mounting: an address in use fails the mount before anything is mounted
+    if (opts.metrics !== undefined) {
+      const source = new StatusSource(store, name, meta, recentSlowOps)
+      web = { source, listening: await listen('metrics', opts.metrics, statusRoutes(source)) }
+    }
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
       // a snapshot is what the filesystem was: the kernel refuses every change to it
@@ -184,10 +205,13 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
     })
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     if (replicateS) replicator = mountReplicator(store, name, replicateS)
+    if (web) process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
     const why = await unmounted(mount)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {
     await replicator?.stop()
+    await web?.listening.close()
+    await web?.source.close()
     await mount?.unmount().catch(err => log.error({ dir: mnt, err }, 'unmount failed'))
     await fs?.close().catch(err => log.error({ dir: mnt, err }, 'closing the filesystem failed'))
     await store.close().catch(err => log.error({ err }, 'closing the metadata store failed'))
@@ -241,6 +265,8 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   bindingOf(opts.binding)
   replicateEvery(opts)
   seconds('attr-timeout', opts.attrTimeout)
+  slowOpMs(opts.slowOpMs)
+  if (opts.metrics !== undefined) parseListen('metrics', opts.metrics)
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
   const { abs: mnt, made } = await mountPoint(dir)
@@ -267,6 +293,8 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.replicate) args.push('--replicate')
   if (opts.replicateInterval !== undefined) args.push('--replicate-interval', opts.replicateInterval)
   if (opts.configFile !== undefined) args.push('--config', opts.configFile)
+  if (opts.metrics !== undefined) args.push('--metrics', opts.metrics)
+  if (opts.slowOpMs !== undefined) args.push('--slow-op-ms', opts.slowOpMs)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
   closeSync(out)
   let exited: number | null = null
@@ -329,6 +357,8 @@ export function mountCommand(): Command {
     .option('--site <site>', 'the site this mount is in: blobs are read from its pools first')
     .option('--replicate', 'run the replicator inside the mount (passes logged)')
     .option('--replicate-interval <seconds>', 'seconds between its passes (default 30)')
+    .option('--metrics <addr>', 'serve Prometheus metrics (/metrics) and the status page (/) on HOST:PORT, :PORT or PORT (127.0.0.1 then); docs/metrics.md')
+    .option('--slow-op-ms <ms>', `log operations slower than this, with their path or inode (default ${DEFAULT_SLOW_OP_MS})`)
     .option('--json', 'print JSON (with --background)')
     .action(async (dir: string, opts: MountCliOptions) => {
       if (opts.background) {

@@ -1,12 +1,15 @@
 // meridian pool scan: list a pool and rebuild its bloom filter (stored in the pool, versioned).
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
+import { progress, progressMode, type ProgressMode } from '../progress'
 import { PoolFilters, type FilterRef } from '../replicator/pool-filter'
 import { findPool, openDriver, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
 
 export interface PoolScanOptions extends PlacementCliOptions {
   errorRate?: string
+  /** how progress shows on stderr (default: not at all) */
+  progress?: ProgressMode
 }
 
 export async function poolScan(name: string, opts: PoolScanOptions): Promise<FilterRef & { pool: string }> {
@@ -16,9 +19,12 @@ export async function poolScan(name: string, opts: PoolScanOptions): Promise<Fil
   }
   return withPlacement(opts, async (placement, store) => {
     const driver = await openDriver(findPool((await placement.load()).pools, name, 'name'))
+    // a pool's size is known only once it is listed: a count
+    const listed = progress(`pool scan ${name}`, 'blobs listed', opts.progress ?? 'off')
     try {
-      return { pool: name, ...(await new PoolFilters(store, placement.fsName).scan(name, driver, rate)) }
+      return { pool: name, ...(await new PoolFilters(store, placement.fsName).scan(name, driver, rate, n => listed.update(n))) }
     } finally {
+      listed.stop()
       await driver.close()
     }
   })
@@ -30,7 +36,7 @@ export function poolScanCommand(): Command {
     .argument('<name>', 'pool name')
     .option('--error-rate <p>', 'false-positive rate the filter is sized for (default 0.01)')
     .action(async (name: string, opts: PoolScanOptions) => {
-      const r = await poolScan(name, opts)
+      const r = await poolScan(name, { ...opts, progress: progressMode(opts.json) })
       print(opts.json, { ...r }, `pool '${r.pool}': filter version ${r.version} of ${r.items} blobs (false positives ~${r.errorRate}) stored as ${r.blob}`)
     })
 }

@@ -1,15 +1,18 @@
 // meridian replicate: run the replicator (lib/replicator) over one filesystem's pools. With
 // --once one pass with a progress bar and a summary; without, a pass every --interval
 // seconds until Ctrl-C (each pass reads the pool map and policies afresh).
-import { Presets, SingleBar } from 'cli-progress'
 import { Command } from 'commander'
 import { ConfigError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import { metricsRoute } from '../metrics'
+import { replicationPassed } from '../metrics/counters'
 import { PlacementKeys } from '../placement/keys'
 import { PlacementStore } from '../placement/placement-config'
 import { Replicator, type PassReport } from '../replicator/replicator'
 import { RANGES } from '../replicator/work-leases'
+import { progress, progressMode, type ProgressMode } from '../progress'
+import { listen } from '../web'
 import { parseSize } from './format'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
@@ -20,30 +23,30 @@ export interface ReplicateOptions extends PlacementCliOptions {
   bandwidth?: string
   /** seconds between passes when running as a service */
   interval?: string
-  /** a progress bar on stderr (the command line sets it on a terminal) */
-  progress?: boolean
+  /** how progress shows on stderr (default: not at all) */
+  progress?: ProgressMode
+  /** HOST:PORT to serve /metrics on while running as a service */
+  metrics?: string
 }
 
 export type PassResult = PassReport & { unreachable: Record<string, string> }
 
 /** replicatePass runs one pass over fsName in store, through its pools opened for the pass */
-export async function replicatePass(store: MetaStore, fsName: string, opts: { bandwidth: number; progress?: boolean; log?(msg: string, ctx: object): void }): Promise<PassResult> {
+export async function replicatePass(store: MetaStore, fsName: string, opts: { bandwidth: number; progress?: ProgressMode; log?(msg: string, ctx: object): void }): Promise<PassResult> {
   const drivers = await openDrivers((await new PlacementStore(store, fsName).load()).pools)
-  const bar = opts.progress ? new SingleBar({ format: ' {bar} {value}/{total} blobs | {duration_formatted}', clearOnComplete: true }, Presets.shades_classic) : undefined
+  const bar = progress('replicate', 'blobs', opts.progress ?? 'off')
   try {
-    let started = false
     const replicator = new Replicator(store, fsName, drivers.open, {
       bandwidth: opts.bandwidth,
       log: opts.log,
-      onProgress: (done, total) => {
-        if (!started) { bar?.start(total, 0); started = true }
-        bar?.update(done)
-      },
+      onProgress: (done, total) => { bar.total(total); bar.update(done) },
     })
     const report = await replicator.pass()
-    return { ...report, unreachable: Object.fromEntries(drivers.failed) }
+    const result = { ...report, unreachable: Object.fromEntries(drivers.failed) }
+    replicationPassed(result)
+    return result
   } finally {
-    bar?.stop()
+    bar.stop()
     await drivers.close()
   }
 }
@@ -138,6 +141,8 @@ export function summary(r: PassResult): string {
 async function service(opts: ReplicateOptions): Promise<void> {
   const intervalS = intervalOf(opts.interval)
   const bandwidth = bandwidthOf(opts)
+  const metrics = opts.metrics === undefined ? undefined : await listen('metrics', opts.metrics, { '/metrics': metricsRoute() })
+  if (metrics) process.stdout.write(`meridian: metrics at http://${metrics.address}/metrics\n`)
   await withPlacement(opts, async (placement, store) => {
     const stopped = new Promise(resolve => { for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, resolve) })
     const replicator = startReplicator(store, placement.fsName, {
@@ -148,7 +153,7 @@ async function service(opts: ReplicateOptions): Promise<void> {
     })
     await stopped
     await replicator.stop()
-  })
+  }).finally(() => metrics?.close())
 }
 
 export function replicateCommand(): Command {
@@ -157,11 +162,12 @@ export function replicateCommand(): Command {
     .option('--once', 'one pass with a progress bar, then exit (exit 1 if a backlog remains)')
     .option('--bandwidth <bytes/s>', 'copy at most this much per second, e.g. 50M (default unlimited)')
     .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
+    .option('--metrics <addr>', 'as a service: serve Prometheus metrics (/metrics) on HOST:PORT, :PORT or PORT')
     .action(async (opts: ReplicateOptions) => {
       // --interval belongs to the service: with --once it would silently do nothing
       if (opts.once && opts.interval !== undefined) throw new ConfigError('interval', 'sets the time between passes of the service; --once makes one pass: give one or the other')
       if (!opts.once) return service(opts)
-      const r = await replicateOnce({ ...opts, progress: !opts.json && process.stderr.isTTY })
+      const r = await replicateOnce({ ...opts, progress: progressMode(opts.json) })
       print(opts.json, { ...r }, summary(r))
       if (r.backlog.blobs > 0) process.exitCode = 1
     })

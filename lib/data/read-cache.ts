@@ -2,6 +2,7 @@
 // Cached buffers are shared with callers: treat them as read-only.
 import { LRUCache } from 'lru-cache'
 import { DEFAULTS } from '../config/tunables'
+import { lookedUp } from '../metrics/counters'
 
 /** READ_CACHE_BYTES is the default bound (tuning read-cache-size, 256 MiB). */
 export const READ_CACHE_BYTES = DEFAULTS['read-cache-size']
@@ -26,7 +27,7 @@ export class ReadCache {
 
   /** get returns the cached blob id, or undefined. */
   get(id: string): Buffer | undefined {
-    return this.lru.get(id)
+    return lookedUp('read', this.lru.get(id))
   }
 
   /** has tells whether blob id is cached, without counting as a use. */

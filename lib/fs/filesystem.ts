@@ -15,6 +15,7 @@ import { FileData, type DataTuning } from '../data/file-data'
 import type { BlobStore } from '../data/blob-store'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import { countRead, countWritten } from '../metrics/counters'
 import type { AtimeMode } from './atime'
 import { Attributes } from './attributes'
 import { CLOCK_XATTR, type Causality } from './causality'
@@ -308,16 +309,20 @@ export class Filesystem {
     return this.files.fgetattr(fh)
   }
 
-  read(fh: number, offset: number, length: number): Promise<Buffer> {
-    return this.files.read(fh, offset, length)
+  async read(fh: number, offset: number, length: number): Promise<Buffer> {
+    const data = await this.files.read(fh, offset, length)
+    countRead(data.length)
+    return data
   }
 
   /**
    * write buffers buf at offset (O_APPEND: at the end, unless it is the write-back of cached
    * pages, which go where they were mapped); buf is copied before the returned promise settles
    */
-  write(fh: number, offset: number, buf: Buffer, opts: { writeback?: boolean } = {}): Promise<number> {
-    return this.files.write(fh, offset, buf, opts.writeback ?? false)
+  async write(fh: number, offset: number, buf: Buffer, opts: { writeback?: boolean } = {}): Promise<number> {
+    const n = await this.files.write(fh, offset, buf, opts.writeback ?? false)
+    countWritten(n)
+    return n
   }
 
   flush(fh: number): Promise<void> {

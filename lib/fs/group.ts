@@ -4,6 +4,7 @@
 // configuration epoch every transaction in it compares (Corfu's epochs: a transaction planned
 // under an older configuration is refused inside the store, and runs again on a fresh read).
 import type { MetaStore } from '../meta/store'
+import { MeteredStore } from '../metrics/metered-store'
 import { InodeAllocator } from './inode-alloc'
 import type { InodeCache } from './inode-cache'
 import { ObservedStore } from './observed-store'
@@ -47,7 +48,7 @@ export class Group {
 
   /** open starts this mount's session in a group's store (which it does not own) */
   static async open(id: number, backing: MetaStore, keys: Keys, inodes: InodeCache, opts: GroupOptions): Promise<Group> {
-    const store = new ObservedStore(backing, (ops, revision) => inodes.observe(ops, revision))
+    const store = new ObservedStore(new MeteredStore(backing, String(id)), (ops, revision) => inodes.observe(ops, revision))
     const { kv } = await store.get(keys.epoch())
     const session = await Session.start(store, keys, opts.sessionTtl, opts.mountpoint)
     const marks = new OpenMarks(store, keys, { session, isOpen: opts.isOpen, reap: opts.reap })

@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache'
 import { ENOENT } from '../errors'
 import { toBuffer, type Op } from '../meta/store'
+import { lookedUp } from '../metrics/counters'
 import { isIntent } from '../txn/intent'
 import { decodeInode, encodeInode, type Inode } from './inode'
 import type { Causality } from './causality'
@@ -35,7 +36,7 @@ export class InodeCache {
 
   /** get returns the cached record (shared: do not change it) */
   get(ino: number): Inode | undefined {
-    return this.entries?.get(ino)?.inode
+    return lookedUp('inode', this.entries?.get(ino))?.inode
   }
 
   /** read reads inode ino in tx (ENOENT when absent); what it finds, or does not, refreshes the cache */
@@ -65,7 +66,7 @@ export class InodeCache {
   /** assume is readAssuming without the read: undefined when it would have to ask the store */
   assume(tx: Tx, ino: number): Inode | undefined {
     const key = this.keys.inode(ino)
-    const have = this.entries?.get(ino)
+    const have = lookedUp('inode', this.entries?.get(ino))
     const before = tx.guardedBefore(key)
     // what tx read already is the record to use (and the one its commit is guarded on)
     if (!have || tx.revisionOf(key) !== undefined || (before !== undefined && have.rev <= before)) return undefined

@@ -5,6 +5,7 @@
 // told (for the placement policy its blocks are written under: pathOf).
 import { LRUCache } from 'lru-cache'
 import { ROOT_INO } from './schema'
+import { lookedUp } from '../metrics/counters'
 
 export interface Dentry {
   ino: number
@@ -21,7 +22,7 @@ export class NameCache {
   }
 
   get(parent: number, name: string): Dentry | undefined {
-    return this.names.get(key(parent, name))
+    return lookedUp('name', this.names.get(key(parent, name)))
   }
 
   has(parent: number, name: string): boolean {

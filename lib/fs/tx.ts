@@ -5,6 +5,7 @@
 // stops the run (IntentMet), the envelope is settled from its record, and the run starts again.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EAGAIN } from '../errors'
+import { countConflict } from '../metrics/counters'
 import type { Compare, MetaStore, Op } from '../meta/store'
 import { decodeIntent, type Intent } from '../txn/intent'
 
@@ -160,11 +161,13 @@ export async function attempts<T, R>(what: string, resolve: Resolver | undefined
       outcome = await run(previous)
     } catch (err) {
       if (!(err instanceof IntentMet) || !resolve) throw err
+      countConflict('intent')
       await resolve(err.intent)
       continue
     }
     if (outcome.done) return outcome.value
     previous = outcome.read
+    countConflict('conflict')
     await sleep(delay * Math.random())
     delay = Math.min(delay * 2, 100)
   }

@@ -52,6 +52,8 @@ export interface FsckOptions {
   groups?: Map<number, MetaStore>
   /** repair: settle cross-group transactions a crash left half done before checking */
   repair?: boolean
+  /** told as each phase of the check starts: phases done so far, of total */
+  onProgress?(done: number, total: number, phase: string): void
 }
 
 /**
@@ -65,26 +67,41 @@ export async function fsck(store: MetaStore, name: string, opts: FsckOptions = {
   const problems: Problem[] = []
   const report: Report = p => problems.push(p)
   const groups = new Map<number, MetaStore>([[ROOT_GROUP, store], ...(opts.groups ?? [])])
+  // transactions, then per group: inodes, entries, chunks; the tree; the blobs in the pools
+  const phases = 2 + 3 * groups.size + (opts.pools ? 1 : 0)
+  let phase = 0
+  const next = (label: string) => opts.onProgress?.(phase++, phases, label)
+  next('transactions')
   const repaired = opts.repair ? await settle(groups, keys) : undefined
   await checkTransactions(groups, keys, report)
 
   const inodes = new Map<number, Inode>()
   const gone = new Set<number>()
   for (const [id, s] of groups) {
+    next(`inodes of group ${id}`)
     const { kv: counter } = await s.get(keys.nextInode())
     await loadInodes(s, keys, id, Number(counter?.value.toString() ?? firstIno(id)), report, inodes)
     await loadGone(s, keys, report, gone)
   }
   let names: Names | undefined
-  for (const s of groups.values()) names = await loadEntries(s, keys, inodes, report, names)
+  for (const [id, s] of groups) {
+    next(`entries of group ${id}`)
+    names = await loadEntries(s, keys, inodes, report, names)
+  }
+  next('tree')
   checkTree(inodes, names!, gone, keys, report)
   checkGone(gone, inodes, keys, report)
   const blobs = new Map<string, BlobRef>()
-  for (const s of groups.values()) {
+  for (const [id, s] of groups) {
+    next(`chunks of group ${id}`)
     await checkChunks(s, keys, settings.chunkSize, inodes, report, blobs)
     await checkXattrs(s, keys, inodes, report)
   }
-  if (opts.pools) await checkBlobs(blobs, opts.pools, report)
+  if (opts.pools) {
+    next('blobs in the pools')
+    await checkBlobs(blobs, opts.pools, report)
+  }
+  opts.onProgress?.(phases, phases, 'done')
   return { ok: problems.length === 0, problems, inodes: inodes.size, entries: names!.count, blobs: blobs.size, repaired }
 }
 

@@ -18,6 +18,7 @@ import type { Filesystem } from '../fs/filesystem'
 import { TO_EOF, type LockType } from '../fs/lock-table'
 import { ROOT, type Attr, type AttrChange, type DirEntry, type Identity } from '../fs/types'
 import { log } from '../log'
+import { opStarted } from '../metrics/ops'
 import { groups } from './caller'
 import type { Addon, AttrArray, DirEntryArray, RequestEvent, Session } from './lowlevel/addon'
 import { errnoOf, type OpCounts } from './ops'
@@ -91,6 +92,8 @@ const ABANDONED_WHEN_INTERRUPTED = new Set(['lookup', 'getattr', 'readlink', 'op
  * programs that a local disk never fails so; a killed process waits at most this long
  */
 const INTERRUPT_GRACE_MS = 1000
+/** ops whose first argument is a name in the directory they name (for the slow-operation log) */
+const NAMED = new Set(['lookup', 'mknod', 'mkdir', 'symlink', 'unlink', 'rmdir', 'rename', 'create'])
 
 /** toAttrArray: Attr -> the array the binding packs into struct stat (st_ino is the inode number) */
 export function toAttrArray(a: Attr): AttrArray {
@@ -178,12 +181,14 @@ export class LowlevelOps {
       }, { once: true })
     }
     if (this.interruptedEarly.delete(id)) abort.abort()
+    const answered = opStarted(op, ino, NAMED.has(op) ? (a[0] as string) : undefined)
     new Promise<void>(resolve => resolve(work(id, ino, ctx, a, pid, abort.signal)))
       .finally(() => this.inFlight.delete(id))
-      .catch((err: unknown) => {
+      .then(() => answered(OK), (err: unknown) => {
         const errno = -errnoOf(err, op, `inode ${ino}`)
         const stale = errno === ENOENT && STALE_WHEN_GONE.has(op)
         if (stale) this.stale.add(ino)
+        answered(stale ? ESTALE : errno)
         this.native.replyErr(this.s, id, stale ? ESTALE : errno)
       })
       .catch((err: unknown) => log.error({ op, ino, err }, `fuse ${op}: the reply failed`))

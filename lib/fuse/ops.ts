@@ -14,6 +14,7 @@ import { isKnown, toErrno } from '../errors'
 import type { Filesystem } from '../fs/filesystem'
 import type { Identity } from '../fs/types'
 import { log } from '../log'
+import { opStarted } from '../metrics/ops'
 import { toDirentStat, toStat, toStatfs, type TimeArg } from './stat'
 
 /** how many times each op was called, by op name (the write counter proves big_writes) */
@@ -36,11 +37,16 @@ export function fuseOps(fs: Filesystem, caller: () => Identity, counts: OpCounts
   /** serve runs one op: work resolves to the reply's arguments; nothing escapes as a rejection */
   function serve(op: string, path: string, cb: Reply, work: (ctx: Identity) => Promise<unknown[]>): void {
     counts[op] = (counts[op] ?? 0) + 1
+    const answered = opStarted(op, path)
     // read at once: the caller is only known while fuse-native is calling us
     const ctx = caller()
     new Promise<unknown[]>(resolve => resolve(work(ctx)))
       .catch((err: unknown) => [errnoOf(err, op, path)])
-      .then(args => cb(...(args as [number, ...unknown[]])))
+      .then(args => {
+        // a negative first argument is an errno; reads and writes answer a byte count
+        answered(Math.min(0, args[0] as number))
+        cb(...(args as [number, ...unknown[]]))
+      })
       .catch((err: unknown) => log.error({ op, path, err }, `fuse ${op}: the reply failed`))
   }
 

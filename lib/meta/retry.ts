@@ -3,6 +3,7 @@
 // report ETIMEDOUT naming what did not answer. Conflicts and permanent errors pass through.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MetaError } from '../errors'
+import { countRetry } from '../metrics/counters'
 
 export interface RetryOptions {
   /** give up after this long in all (default 15 s) */
@@ -28,6 +29,7 @@ export async function withRetry<T>(
       const err = classify(e)
       if (!err.recoverable) throw err
       first ??= err
+      countRetry()
       if (Date.now() + delay >= giveUp) {
         const errors = first.message === err.message ? `error: ${err.message}` : `first error: ${first.message}; last: ${err.message}`
         throw new MetaError('ETIMEDOUT', `${what} did not answer within ${deadlineMs} ms (${attempts} attempts; ${errors})`, { cause: err })

@@ -49,10 +49,13 @@ export class PoolFilters {
    * scan lists the pool, builds its filter, stores it in the pool and bumps the version; the
    * previous filter blob is deleted once the new one is in force
    */
-  async scan(pool: string, driver: PoolDriver, errorRate = DEFAULT_ERROR_RATE): Promise<FilterRef> {
+  async scan(pool: string, driver: PoolDriver, errorRate = DEFAULT_ERROR_RATE, onListed?: (n: number) => void): Promise<FilterRef> {
     const { ref: old, modRevision } = await this.ref(pool)
     const ids: string[] = []
-    for await (const id of driver.list()) if (id !== old?.blob) ids.push(id)
+    for await (const id of driver.list()) {
+      if (id !== old?.blob) ids.push(id)
+      onListed?.(ids.length)
+    }
     const filter = BloomFilter.create(Math.max(1, ids.length), errorRate)
     for (const id of ids) filter.add(id)
     return this.save(pool, driver, filter, ids.length, errorRate, old, modRevision)
