@@ -7,6 +7,12 @@ import { formatCommand } from '../lib/cli/format'
 import { fsckCommand } from '../lib/cli/fsck'
 import { gcCommand } from '../lib/cli/gc'
 import { groupCommand } from '../lib/cli/group'
+import { labDownCommand } from '../lib/cli/lab-down'
+import { labExecCommand } from '../lib/cli/lab-exec'
+import { labHealCommand } from '../lib/cli/lab-heal'
+import { labPartitionCommand } from '../lib/cli/lab-partition'
+import { labStatusCommand } from '../lib/cli/lab-status'
+import { labUpCommand } from '../lib/cli/lab-up'
 import { mountCommand } from '../lib/cli/mount'
 import { partitionCommand } from '../lib/cli/partition'
 import { policyApplyCommand } from '../lib/cli/policy-apply'
@@ -50,5 +56,8 @@ program.addCommand(gcCommand())
 program.addCommand(new Command('policy').description('placement policies per path prefix: set, get, ls, rm, apply, export')
   .addCommand(policySetCommand()).addCommand(policyGetCommand()).addCommand(policyLsCommand())
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
+program.addCommand(new Command('lab').description('a whole multi-site deployment on this machine: up, status, exec, partition, heal, down')
+  .addCommand(labUpCommand()).addCommand(labStatusCommand()).addCommand(labExecCommand())
+  .addCommand(labPartitionCommand()).addCommand(labHealCommand()).addCommand(labDownCommand()))
 
 run(program)

@@ -32,6 +32,8 @@ export interface MountCliOptions {
   reads?: string
   /** GROUP=HOST:PORT, repeatable: the etcd member of a group nearest to this mount */
   nearest?: string[]
+  /** GROUP=URL, repeatable: how this mount reaches a group, instead of the URL the root group lists */
+  groupUrl?: string[]
   /** testing: each new directory in the next group in turn (lib/fs spreadDirectories) */
   spreadDirectories?: boolean
   /** mount(8)-style options: ro, suid, dev, noatime, relatime, strictatime, remount (mount-options.ts) */
@@ -75,6 +77,17 @@ function nearestMembers(values: string[] | undefined): Record<string, string> | 
   for (const v of values) {
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([\w.-]+:\d+)$/.exec(v)
     if (!m) throw new ConfigError('nearest', `'${v}' is not group=host:port`)
+    out[m[1]] = m[2]
+  }
+  return out
+}
+
+function groupUrls(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values) return undefined
+  const out: Record<string, string> = {}
+  for (const v of values) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([a-z][a-z0-9+]*:\/\/.+)$/.exec(v)
+    if (!m) throw new ConfigError('group-url', `'${v}' is not group=url (e.g. us=etcd://10.2.0.1:2379)`)
     out[m[1]] = m[2]
   }
   return out
@@ -129,12 +142,12 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let mount: Mount | undefined
   try {
     const nearest = nearestMembers(opts.nearest)
-    const spreadDirectories = opts.spreadDirectories
-    fs = await openFilesystem(store, { name, reads, nearest, spreadDirectories }).catch(async (err: unknown) => {
+    const client = { name, reads, nearest, groupUrls: groupUrls(opts.groupUrl), spreadDirectories: opts.spreadDirectories }
+    fs = await openFilesystem(store, client).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
       await formatStore(store, { name, pools: defaultPools() })
-      return openFilesystem(store, { name, reads, nearest, spreadDirectories })
+      return openFilesystem(store, client)
     })
     mount = await Mount.mount(fs, mnt, {
       ...parsed.mount,
@@ -197,6 +210,7 @@ export interface Background {
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
   readMode(opts.reads)
   nearestMembers(opts.nearest)
+  groupUrls(opts.groupUrl)
   bindingOf(opts.binding)
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) throw new ConfigError('o', 'remount changes a live mount: run it without --background')
@@ -215,6 +229,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.allowOther) args.push('--allow-other')
   if (opts.reads !== undefined) args.push('--reads', opts.reads)
   for (const n of opts.nearest ?? []) args.push('--nearest', n)
+  for (const g of opts.groupUrl ?? []) args.push('--group-url', g)
   if (opts.spreadDirectories) args.push('--spread-directories')
   if (opts.options !== undefined) args.push('-o', opts.options)
   if (opts.binding !== undefined) args.push('--binding', opts.binding)
@@ -272,6 +287,7 @@ export function mountCommand(): Command {
     .option('--allow-other', 'let other users in; what they create belongs to the mounting user (docs/fuse.md)')
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--group-url <group=url>', 'how this mount reaches a group, instead of the URL the root group lists (e.g. through a site\'s WAN link); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
     .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noatime, relatime (default), strictatime, allow_other, acl; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)

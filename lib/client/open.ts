@@ -31,6 +31,11 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   reads?: ReadMode
   /** group name -> host:port of its etcd member nearest to this mount, which serves its reads */
   nearest?: Record<string, string>
+  /**
+   * group name -> the URL this mount reaches the group by, instead of the one the root group
+   * lists (which is the same for every mount): e.g. a lab site's way through its WAN proxy
+   */
+  groupUrls?: Record<string, string>
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -77,7 +82,8 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
       owns: pools.map(p => p.driver),
       openGroup: async group => {
         const near = opts.nearest?.[group.name]
-        const opened = await openShared(near ? withNearest(group.url, near) : group.url, GROUP_DEADLINE_MS)
+        const url = opts.groupUrls?.[group.name] ?? group.url
+        const opened = await openShared(near ? withNearest(url, near) : url, GROUP_DEADLINE_MS)
         return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened
       },
       causality: session && {
