@@ -6,6 +6,10 @@ import { tmpdir } from 'node:os'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { bench, type BenchOptions } from '../bench/run'
+import { geoBench } from '../lab/geo-bench'
+import { renderGeo } from '../lab/geo-table'
+import { parseSites } from '../lab/sites'
+import { milliseconds } from './lab-up'
 import { renderTable } from '../bench/table'
 import { ConfigError } from '../errors'
 import { log } from '../log'
@@ -21,6 +25,12 @@ export interface BenchCliOptions {
   randomSize: string
   randomOps: string
   json?: boolean
+  /** the geo benchmark on a lab it starts (lib/lab/geo-bench.ts) instead */
+  lab?: boolean
+  sites: string
+  rtt: string
+  jitter: string
+  labCount: string
 }
 
 /** count reads a whole number between min and max; field names the option in errors */
@@ -57,6 +67,17 @@ export async function options(dir: string | undefined, o: BenchCliOptions): Prom
   }
 }
 
+/** geoCommand runs the geo benchmark (--lab) and prints its tables or JSON */
+async function geoCommand(dir: string | undefined, opts: BenchCliOptions): Promise<void> {
+  const at = dir === undefined ? undefined : (await options(dir, opts)).dir
+  const report = await geoBench({
+    sites: parseSites(opts.sites), rttMs: milliseconds('rtt', opts.rtt), jitterMs: milliseconds('jitter', opts.jitter),
+    count: count('lab-count', opts.labCount, 1, 100_000), dir: at,
+    progress: line => process.stderr.write(`bench: ${line}\n`),
+  })
+  print(opts.json, { ...report }, renderGeo(report))
+}
+
 /** benchCommand defines `meridian bench` for bin/meridian.ts */
 export function benchCommand(): Command {
   return new Command('bench')
@@ -69,8 +90,14 @@ export function benchCommand(): Command {
     .option('--procs <n>', 'concurrent processes in the metadata workload', '2')
     .option('--random-size <size>', 'the file of the random 4 KiB I/O', '256M')
     .option('--random-ops <n>', 'random reads, and random writes', '4096')
+    .option('--lab', 'the geo benchmark instead: every kind of operation from every site of a lab it starts, beside a single site (docs/geo.md)')
+    .option('--sites <list>', 'with --lab: the sites', 'eu,us,asia')
+    .option('--rtt <ms>', 'with --lab: the round trip between sites', '100')
+    .option('--jitter <ms>', 'with --lab: the jitter of each round trip', '5')
+    .option('--lab-count <n>', 'with --lab: operations per kind and site', '20')
     .option('--json', 'print JSON')
     .action(async (dir: string | undefined, opts: BenchCliOptions) => {
+      if (opts.lab) return geoCommand(dir, opts)
       const o = await options(dir, opts)
       // the mount's info lines would tear the progress bar; MERIDIAN_LOG_LEVEL still wins
       if (process.env.MERIDIAN_LOG_LEVEL === undefined) log.level = 'warn'

@@ -1,7 +1,9 @@
 // The etcd members of a lab: one global (root) group with a member in every site, whose raft
-// traffic goes through the link proxy, and one single-member group per site. Timings follow
-// etcd's tuning guide: a heartbeat near the round trip between members, an election timeout
-// ten heartbeats long, so a WAN round trip never looks like a dead leader.
+// traffic goes through the link proxy, and one single-member group per site. Timings: an
+// election timeout ten heartbeats long, as etcd's tuning guide says, and a heartbeat of three
+// WAN round trips (at least 100 ms), a little above the guide's "about one round trip": raft
+// sends appends and commit notices at once, never waiting for a heartbeat, so heartbeats cost
+// no operation any latency, but every one is WAN traffic the round-trip counters must see past.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SitePlan } from './sites'
@@ -37,7 +39,7 @@ export function globalMembers(dir: string, sites: SitePlan[], rttMs: number): Me
         '--initial-advertise-peer-urls', `http://${s.address}:${s.global.peerProxy}`,
         '--initial-cluster', cluster, '--initial-cluster-state', 'new',
         '--initial-cluster-token', `meridian-lab-global-${dir}`,
-        ...timing(Math.max(100, rttMs)), ...COMMON,
+        ...timing(Math.max(100, 3 * rttMs)), ...COMMON,
       ],
     }
   })

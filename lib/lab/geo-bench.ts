@@ -1,0 +1,224 @@
+// `meridian bench --lab`: the geo benchmark. It brings up a one-site lab (the single-site
+// reference: the same groups, pools and partitions, no WAN), measures every kind of
+// operation there, takes it down, brings up the multi-site lab, and measures every kind from
+// every site in turn, then the local kinds with 1, 2 and 3 sites busy at once.
+//
+// WAN round trips per operation come from the link proxy's counters (links.ts: legs / 2 over
+// every link), counted over the operations of one kind from one site, less what the links
+// carried while idle (raft heartbeats, lease keep-alives) over as long, measured just before.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { up } from './assembly'
+import { memberStatus } from './etcd-members'
+import { KINDS, LOCAL_KINDS, runFor, type Kind, type SiteView } from './geo-ops'
+import { mountDir, proxySocket } from './layout'
+import type { LabState } from './process-table'
+import { ProxyControl } from './proxy-control'
+import { teardown } from './teardown'
+
+export interface GeoOptions {
+  sites: string[]
+  rttMs: number
+  jitterMs: number
+  /** operations per kind and site */
+  count: number
+  /** where the labs live while they run (default the temp dir) */
+  dir?: string
+  progress?: (line: string) => void
+}
+
+export interface OpStats {
+  ops: number
+  opsPerSec: number
+  p50Ms: number
+  p99Ms: number
+  /** WAN round trips per operation (links.ts), idle traffic taken off; 0 where there is no WAN */
+  wanTrips: number
+}
+
+export interface BusyStats {
+  sites: number
+  /** all sites' operations together per second */
+  opsPerSec: number
+  /** CPU the lab's processes and this one used, in cores, while they ran */
+  cpuCores: number
+}
+
+export interface GeoReport {
+  rttMs: number
+  jitterMs: number
+  count: number
+  sites: string[]
+  /** the site whose member led the global group when the measurements began */
+  leaderSite?: string
+  machine: { cpus: number; loadBefore: number[] }
+  single: Record<Kind, OpStats>
+  perSite: Record<string, Record<Kind, OpStats>>
+  busy: Record<string, BusyStats[]>
+  seconds: number
+}
+
+/** quantile q of sorted values */
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+async function totalLegs(control: ProxyControl | undefined): Promise<number> {
+  if (!control) return 0
+  return (await control.links()).reduce((sum, l) => sum + l.legs, 0)
+}
+
+/** cpuSeconds is the CPU time, user and system, the given processes have used so far */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14 and 15)
+    } catch { /* gone */ }
+  }
+  return ticks / 100
+}
+
+class LabBench {
+  readonly control?: ProxyControl
+  private readonly pids: number[]
+
+  constructor(readonly state: LabState) {
+    this.control = state.sites.length > 1 ? new ProxyControl(proxySocket(state.dir)) : undefined
+    this.pids = [process.pid, ...state.processes.map(p => p.pid)]
+  }
+
+  view(site: string): SiteView {
+    const names = this.state.sites.map(s => s.name)
+    const k = names.indexOf(site)
+    const next = names[(k + 1) % names.length]
+    const plan = this.state.sites[k]
+    return {
+      site,
+      mnt: mountDir(this.state.dir, site),
+      renameTo: names.length > 1 ? next : '',
+      writerMnt: mountDir(this.state.dir, next),
+      caughtUp: () => this.caughtUp(`http://${plan.address}:${plan.global.client}`),
+    }
+  }
+
+  async leaderSite(): Promise<string | undefined> {
+    for (const s of this.state.sites) {
+      const st = await memberStatus(`http://${s.address}:${s.global.client}`).catch(() => undefined)
+      if (st && st.id === st.leader) return s.name
+    }
+    return undefined
+  }
+
+  /** measure runs count ops of kind in site one after the other */
+  async measure(kind: Kind, site: string, count: number, round: string): Promise<OpStats> {
+    const run = runFor(kind, this.view(site), round)
+    await run.setup()
+    const idleRate = await this.idleLegRate()
+    const latencies: number[] = []
+    let legs = 0
+    let busyMs = 0
+    for (let i = 0; i < count; i++) {
+      await run.before?.(i)
+      const legsBefore = await totalLegs(this.control)
+      const t0 = performance.now()
+      await run.op(i)
+      const ms = performance.now() - t0
+      legs += (await totalLegs(this.control)) - legsBefore
+      latencies.push(ms)
+      busyMs += ms
+    }
+    const sorted = [...latencies].sort((a, b) => a - b)
+    return {
+      ops: count,
+      opsPerSec: count / (busyMs / 1000),
+      p50Ms: quantile(sorted, 0.5),
+      p99Ms: quantile(sorted, 0.99),
+      wanTrips: this.control ? Math.max(0, legs - idleRate * busyMs) / 2 / count : 0,
+    }
+  }
+
+  /** busy runs count ops of kind in each of sites at once; all operations per second, and CPU */
+  async busy(kind: Kind, sites: string[], count: number, round: string): Promise<BusyStats> {
+    const runs = sites.map(s => runFor(kind, this.view(s), round))
+    await Promise.all(runs.map(r => r.setup()))
+    const cpu0 = cpuSeconds(this.pids)
+    const t0 = performance.now()
+    await Promise.all(runs.map(async r => { for (let i = 0; i < count; i++) await r.op(i) }))
+    const seconds = (performance.now() - t0) / 1000
+    return { sites: sites.length, opsPerSec: (count * sites.length) / seconds, cpuCores: (cpuSeconds(this.pids) - cpu0) / seconds }
+  }
+
+  /** legs per ms the links carry while nothing runs */
+  private async idleLegRate(ms = 2_000): Promise<number> {
+    if (!this.control) return 0
+    const before = await totalLegs(this.control)
+    await sleep(ms)
+    return ((await totalLegs(this.control)) - before) / ms
+  }
+
+  /** caughtUp waits until the member at client has applied what the leader had committed */
+  private async caughtUp(client: string): Promise<void> {
+    const leader = await this.leaderSite()
+    const at = this.state.sites.find(s => s.name === leader)
+    if (!at) return
+    const target = (await memberStatus(`http://${at.address}:${at.global.client}`)).revision
+    const giveUp = Date.now() + 10_000
+    while ((await memberStatus(client)).revision < target && Date.now() < giveUp) await sleep(5)
+  }
+}
+
+/** withLab runs fn on a lab of sites in a fresh directory, and takes the lab down after */
+async function withLab<T>(opts: GeoOptions, sites: string[], rttMs: number, fn: (b: LabBench) => Promise<T>): Promise<T> {
+  const base = await mkdtemp(join(opts.dir ?? os.tmpdir(), 'meridian-geo-'))
+  try {
+    const state = await up({ sites, rttMs, jitterMs: rttMs === 0 ? 0 : opts.jitterMs, dir: join(base, 'lab') })
+    try {
+      return await fn(new LabBench(state))
+    } finally {
+      await teardown(state.dir)
+    }
+  } finally {
+    await rm(base, { recursive: true, force: true })
+  }
+}
+
+async function everyKind(b: LabBench, site: string, count: number, progress: (l: string) => void): Promise<Record<Kind, OpStats>> {
+  const out = {} as Record<Kind, OpStats>
+  for (const kind of KINDS) {
+    out[kind] = await b.measure(kind, site, count, 'm')
+    progress(`${site}: ${kind} p50 ${out[kind].p50Ms.toFixed(1)} ms, ${out[kind].wanTrips.toFixed(2)} WAN round trips`)
+  }
+  return out
+}
+
+export async function geoBench(opts: GeoOptions): Promise<GeoReport> {
+  const progress = opts.progress ?? (() => {})
+  const started = Date.now()
+  const loadBefore = os.loadavg().map(l => Math.round(l * 100) / 100)
+  progress('single site: starting')
+  const single = await withLab(opts, ['single'], 0, b => everyKind(b, 'single', opts.count, progress))
+  const busy: Record<string, BusyStats[]> = {}
+  const perSite: Record<string, Record<Kind, OpStats>> = {}
+  progress(`${opts.sites.length} sites, ${opts.rttMs} ms apart: starting`)
+  const leaderSite = await withLab(opts, opts.sites, opts.rttMs, async b => {
+    const leader = await b.leaderSite()
+    for (const site of opts.sites) perSite[site] = await everyKind(b, site, opts.count, progress)
+    for (const kind of LOCAL_KINDS) {
+      busy[kind] = []
+      for (let n = 1; n <= opts.sites.length; n++) {
+        busy[kind].push(await b.busy(kind, opts.sites.slice(0, n), opts.count, `busy${n}`))
+        progress(`${kind}, ${n} site(s) busy: ${busy[kind].at(-1)!.opsPerSec.toFixed(0)} ops/s`)
+      }
+    }
+    return leader
+  })
+  return {
+    rttMs: opts.rttMs, jitterMs: opts.jitterMs, count: opts.count, sites: opts.sites, leaderSite,
+    machine: { cpus: os.cpus().length, loadBefore }, single, perSite, busy, seconds: (Date.now() - started) / 1000,
+  }
+}
