@@ -14,7 +14,7 @@ export function labSite(dir: string, site: string): void {
 }
 
 /** labExec runs command in site's mount and resolves with its exit code */
-export function labExec(site: string, command: string[], opts: { dir?: string }): Promise<number> {
+export async function labExec(site: string, command: string[], opts: { dir?: string }): Promise<number> {
   const dir = labDir(opts.dir)
   labSite(dir, site)
   if (command.length === 0) throw new ConfigError('command', 'give the command after --, e.g. meridian lab exec eu -- ls -l')

@@ -1,7 +1,8 @@
 // `meridian bench --lab`: the geo benchmark. It brings up a one-site lab (the single-site
-// reference: the same groups, pools and partitions, no WAN), measures every kind of
-// operation there, takes it down, brings up the multi-site lab, and measures every kind from
-// every site in turn, then the local kinds with 1, 2 and 3 sites busy at once.
+// reference: the same groups, pools and partitions, no WAN) and the multi-site lab beside it,
+// and measures each kind of operation on the single site and then from every site in turn,
+// kind after kind, so that both see the same moment of a shared machine's load; then it takes
+// the single site down and runs the local kinds with 1, 2 and 3 sites busy at once.
 //
 // WAN round trips per operation come from the link proxy's counters (links.ts: legs / 2 over
 // every link), counted over the operations of one kind from one site, less what the links
@@ -187,27 +188,24 @@ async function withLab<T>(opts: GeoOptions, sites: string[], rttMs: number, fn: 
   }
 }
 
-async function everyKind(b: LabBench, site: string, count: number, progress: (l: string) => void): Promise<Record<Kind, OpStats>> {
-  const out = {} as Record<Kind, OpStats>
-  for (const kind of KINDS) {
-    out[kind] = await b.measure(kind, site, count, 'm')
-    progress(`${site}: ${kind} p50 ${out[kind].p50Ms.toFixed(1)} ms, ${out[kind].wanTrips.toFixed(2)} WAN round trips`)
-  }
-  return out
-}
-
 export async function geoBench(opts: GeoOptions): Promise<GeoReport> {
   const progress = opts.progress ?? (() => {})
   const started = Date.now()
   const loadBefore = os.loadavg().map(l => Math.round(l * 100) / 100)
-  progress('single site: starting')
-  const single = await withLab(opts, ['single'], 0, b => everyKind(b, 'single', opts.count, progress))
+  progress(`a single site, and ${opts.sites.length} sites ${opts.rttMs} ms apart: starting`)
+  const single = {} as Record<Kind, OpStats>
+  const perSite: Record<string, Record<Kind, OpStats>> = Object.fromEntries(opts.sites.map(s => [s, {} as Record<Kind, OpStats>]))
   const busy: Record<string, BusyStats[]> = {}
-  const perSite: Record<string, Record<Kind, OpStats>> = {}
-  progress(`${opts.sites.length} sites, ${opts.rttMs} ms apart: starting`)
   const leaderSite = await withLab(opts, opts.sites, opts.rttMs, async b => {
     const leader = await b.leaderSite()
-    for (const site of opts.sites) perSite[site] = await everyKind(b, site, opts.count, progress)
+    await withLab(opts, ['single'], 0, async one => {
+      for (const kind of KINDS) {
+        single[kind] = await one.measure(kind, 'single', opts.count, 'm')
+        for (const site of opts.sites) perSite[site][kind] = await b.measure(kind, site, opts.count, 'm')
+        progress(`${kind}: p50 single ${single[kind].p50Ms.toFixed(1)} ms, ` +
+          opts.sites.map(s => `${s} ${perSite[s][kind].p50Ms.toFixed(1)} ms (${perSite[s][kind].wanTrips.toFixed(2)} WAN RT)`).join(', '))
+      }
+    })
     for (const kind of LOCAL_KINDS) {
       busy[kind] = []
       for (let n = 1; n <= opts.sites.length; n++) {
