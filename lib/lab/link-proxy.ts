@@ -17,7 +17,8 @@ async function body(req: http.IncomingMessage): Promise<string> {
 }
 
 async function main(configFile: string, socket: string): Promise<void> {
-  const links = await Links.start(JSON.parse(readFileSync(configFile, 'utf8')) as ProxyConfig)
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as ProxyConfig
+  const links = await Links.start(config)
   const server = http.createServer((req, res) => {
     const answer = (status: number, value: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value))
@@ -41,7 +42,7 @@ async function main(configFile: string, socket: string): Promise<void> {
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
-  process.stdout.write(`link proxy: ${links.counters().length} links counted so far, control on ${socket}\n`)
+  process.stdout.write(`link proxy: ${config.listeners.length} listeners, rtt ${config.rttMs} ms, jitter ${config.jitterMs} ms, control on ${socket}\n`)
 }
 
 main(process.argv[2], process.argv[3]).catch((err: Error) => {
