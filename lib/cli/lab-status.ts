@@ -1,6 +1,7 @@
 // meridian lab status: sites, members and leaders, groups and revisions, pools, mounts, links.
 import { Command } from 'commander'
 import { join, resolve } from 'node:path'
+import { grid } from '../bench/table'
 import { survey, type LabSurvey } from '../lab/survey'
 import { meridianHome } from './format'
 
@@ -14,24 +15,22 @@ export function labDir(dir: string | undefined): string {
   return resolve(dir ?? join(meridianHome(), 'lab'))
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)))
-  return rows.map(r => '  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n')
-}
+/** indent sets a table under its heading */
+const indent = (text: string) => text.split('\n').map(l => `  ${l}`).join('\n')
 
 /** describe is the survey for people: one small table per kind of thing */
 export function describe(s: LabSurvey): string {
   const out = [`lab ${s.dir}: ${s.ready ? 'up' : 'not (fully) up'}, ${s.sites.length} sites, rtt ${s.rttMs} ms, jitter ${s.jitterMs} ms`]
-  out.push('sites', table([['site', 'address'], ...s.sites.map(x => [x.name, x.address])]))
-  out.push('members', table([['member', 'site', 'group', 'pid', 'state', 'revision'], ...s.members.map(m => [
+  out.push('sites', indent(grid([['site', 'address'], ...s.sites.map(x => [x.name, x.address])])))
+  out.push('members', indent(grid([['member', 'site', 'group', 'pid', 'state', 'revision'], ...s.members.map(m => [
     m.name, m.site, m.group, String(m.pid ?? '-'), !m.alive ? 'stopped' : m.error ? `error: ${m.error}` : m.leader ? 'leader' : 'follower', String(m.revision ?? '-'),
-  ])]))
-  out.push('groups', table([['group', 'leader', 'revision'], ...s.groups.map(g => [g.group, g.leader ?? '(none)', String(g.revision ?? '-')])]))
-  out.push('pools', table([['pool', 'site', 'path'], ...s.pools.map(p => [p.name, p.site, String(p.path ?? '')])]))
-  out.push('mounts', table([['site', 'dir', 'pid', 'mounted'], ...s.mounts.map(m => [m.site, m.dir, String(m.pid ?? '-'), m.mounted ? 'yes' : 'no'])]))
-  out.push('links', table([['link', 'bytes each way', 'round trips', 'connections', 'state'], ...s.links.map(l => [
+  ])])))
+  out.push('groups', indent(grid([['group', 'leader', 'revision'], ...s.groups.map(g => [g.group, g.leader ?? '(none)', String(g.revision ?? '-')])])))
+  out.push('pools', indent(grid([['pool', 'site', 'path'], ...s.pools.map(p => [p.name, p.site, String(p.path ?? '')])])))
+  out.push('mounts', indent(grid([['site', 'dir', 'pid', 'mounted'], ...s.mounts.map(m => [m.site, m.dir, String(m.pid ?? '-'), m.mounted ? 'yes' : 'no'])])))
+  out.push('links', indent(grid([['link', 'bytes each way', 'round trips', 'connections', 'state'], ...s.links.map(l => [
     l.link, Object.entries(l.bytes).map(([d, n]) => `${d} ${n}`).join(', '), String(l.roundTrips), String(l.connections), l.cut ? 'cut' : 'up',
-  ])]))
+  ])])))
   for (const e of s.errors) out.push(`error: ${e}`)
   return out.join('\n')
 }

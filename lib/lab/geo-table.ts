@@ -1,14 +1,8 @@
 // The geo benchmark's report for people: one table per site, each kind of operation beside
 // the single-site figure, then the local kinds with 1..N sites busy at once.
-import { num } from '../bench/table'
+import { grid, num } from '../bench/table'
 import { KINDS } from './geo-ops'
 import type { GeoReport } from './geo-bench'
-
-function grid(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)))
-  const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
-  return [line(rows[0]), widths.map(w => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
-}
 
 export function renderGeo(r: GeoReport): string {
   const out = [
