@@ -6,7 +6,8 @@
 //
 // WAN round trips per operation come from the link proxy's counters (links.ts: legs / 2 over
 // every link), counted over the operations of one kind from one site, less what the links
-// carried while idle (raft heartbeats, lease keep-alives) over as long, measured just before.
+// carried while idle (raft heartbeats, lease keep-alives) over as long, measured just before;
+// WAN bytes likewise.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
@@ -38,6 +39,8 @@ export interface OpStats {
   p99Ms: number
   /** WAN round trips per operation (links.ts), idle traffic taken off; 0 where there is no WAN */
   wanTrips: number
+  /** WAN bytes per operation, both ways, idle traffic taken off (bytes add up where legs merge) */
+  wanBytes: number
 }
 
 export interface BusyStats {
@@ -67,9 +70,15 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
 }
 
-async function totalLegs(control: ProxyControl | undefined): Promise<number> {
-  if (!control) return 0
-  return (await control.links()).reduce((sum, l) => sum + l.legs, 0)
+interface Traffic { legs: number; bytes: number }
+
+/** traffic is what every link has carried so far, in legs and bytes */
+async function traffic(control: ProxyControl | undefined): Promise<Traffic> {
+  const links = control ? await control.links() : []
+  return {
+    legs: links.reduce((sum, l) => sum + l.legs, 0),
+    bytes: links.reduce((sum, l) => sum + Object.values(l.bytes).reduce((a, b) => a + b, 0), 0),
+  }
 }
 
 /** cpuSeconds is the CPU time, user and system, the given processes have used so far */
@@ -119,27 +128,31 @@ class LabBench {
   async measure(kind: Kind, site: string, count: number, round: string): Promise<OpStats> {
     const run = runFor(kind, this.view(site), round)
     await run.setup()
-    const idleRate = await this.idleLegRate()
+    const idle = await this.idleRate()
     const latencies: number[] = []
-    let legs = 0
+    const seen: Traffic = { legs: 0, bytes: 0 }
     let busyMs = 0
     for (let i = 0; i < count; i++) {
       await run.before?.(i)
-      const legsBefore = await totalLegs(this.control)
+      const before = await traffic(this.control)
       const t0 = performance.now()
       await run.op(i)
       const ms = performance.now() - t0
-      legs += (await totalLegs(this.control)) - legsBefore
+      const after = await traffic(this.control)
+      seen.legs += after.legs - before.legs
+      seen.bytes += after.bytes - before.bytes
       latencies.push(ms)
       busyMs += ms
     }
+    const perOp = (n: number, idlePerMs: number) => Math.max(0, n - idlePerMs * busyMs) / count
     const sorted = [...latencies].sort((a, b) => a - b)
     return {
       ops: count,
       opsPerSec: count / (busyMs / 1000),
       p50Ms: quantile(sorted, 0.5),
       p99Ms: quantile(sorted, 0.99),
-      wanTrips: this.control ? Math.max(0, legs - idleRate * busyMs) / 2 / count : 0,
+      wanTrips: perOp(seen.legs, idle.legs) / 2,
+      wanBytes: perOp(seen.bytes, idle.bytes),
     }
   }
 
@@ -154,12 +167,13 @@ class LabBench {
     return { sites: sites.length, opsPerSec: (count * sites.length) / seconds, cpuCores: (cpuSeconds(this.pids) - cpu0) / seconds }
   }
 
-  /** legs per ms the links carry while nothing runs */
-  private async idleLegRate(ms = 2_000): Promise<number> {
-    if (!this.control) return 0
-    const before = await totalLegs(this.control)
+  /** legs and bytes per ms the links carry while nothing runs */
+  private async idleRate(ms = 2_000): Promise<Traffic> {
+    if (!this.control) return { legs: 0, bytes: 0 }
+    const before = await traffic(this.control)
     await sleep(ms)
-    return ((await totalLegs(this.control)) - before) / ms
+    const after = await traffic(this.control)
+    return { legs: (after.legs - before.legs) / ms, bytes: (after.bytes - before.bytes) / ms }
   }
 
   /** caughtUp waits until the member at client has applied what the leader had committed */

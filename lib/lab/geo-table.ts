@@ -13,11 +13,11 @@ export function renderGeo(r: GeoReport): string {
   for (const site of r.sites) {
     out.push('', `from ${site}${site === r.leaderSite ? ' (leader site)' : ''}:`)
     out.push(grid([
-      ['operation', 'ops/s', 'p50 ms', 'p99 ms', 'WAN RT/op', 'p50/RTT', 'single ops/s', 'single p50', 'p50/single'],
+      ['operation', 'ops/s', 'p50 ms', 'p99 ms', 'WAN RT/op', 'WAN B/op', 'p50/RTT', 'single ops/s', 'single p50', 'p50/single'],
       ...KINDS.map(k => {
         const s = r.perSite[site][k]
         const one = r.single[k]
-        return [k, num(s.opsPerSec), num(s.p50Ms), num(s.p99Ms), num(s.wanTrips), num(s.p50Ms / r.rttMs), num(one.opsPerSec), num(one.p50Ms), num(s.p50Ms / one.p50Ms)]
+        return [k, num(s.opsPerSec), num(s.p50Ms), num(s.p99Ms), num(s.wanTrips), num(s.wanBytes), num(s.p50Ms / r.rttMs), num(one.opsPerSec), num(one.p50Ms), num(s.p50Ms / one.p50Ms)]
       }),
     ]))
   }
