@@ -187,15 +187,33 @@ class LabBench {
   }
 }
 
+// Interrupted (Ctrl-C), the benchmark still takes every lab it runs down before it exits.
+/** the base directories of the labs running now, each holding its lab in lab/ */
+const running = new Set<string>()
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+function interrupted(): void {
+  const down = (base: string) => teardown(join(base, 'lab')).finally(() => rm(base, { recursive: true, force: true }))
+  void Promise.allSettled([...running].map(down)).finally(() => process.exit(130))
+}
+
 /** withLab runs fn on a lab of sites in a fresh directory, and takes the lab down after */
 async function withLab<T>(opts: GeoOptions, sites: string[], rttMs: number, fn: (b: LabBench) => Promise<T>): Promise<T> {
   const base = await mkdtemp(join(opts.dir ?? os.tmpdir(), 'meridian-geo-'))
   try {
-    const state = await up({ sites, rttMs, jitterMs: rttMs === 0 ? 0 : opts.jitterMs, dir: join(base, 'lab') })
+    const dir = join(base, 'lab')
+    // known before it starts: an interruption during up finds what up has recorded so far
+    running.add(base)
+    if (running.size === 1) for (const sig of SIGNALS) process.once(sig, interrupted)
     try {
-      return await fn(new LabBench(state))
+      const state = await up({ sites, rttMs, jitterMs: rttMs === 0 ? 0 : opts.jitterMs, dir })
+      try {
+        return await fn(new LabBench(state))
+      } finally {
+        await teardown(state.dir)
+      }
     } finally {
-      await teardown(state.dir)
+      running.delete(base)
+      if (running.size === 0) for (const sig of SIGNALS) process.off(sig, interrupted)
     }
   } finally {
     await rm(base, { recursive: true, force: true })
