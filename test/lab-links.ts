@@ -5,6 +5,7 @@ import net from 'node:net'
 import { Links, type ListenerSpec } from '../lib/lab/links'
 import { labUp } from '../lib/cli/lab-up'
 import { labExec } from '../lib/cli/lab-exec'
+import { background } from '../lib/cli/mount'
 import { ConfigError } from '../lib/errors'
 
 async function echoServer(t: Test): Promise<number> {
@@ -87,7 +88,7 @@ t.test('a cut drops open connections of the site, refuses new ones, and heal end
   t.same(await exchange(ports[0], ['w']), ['w'])
 })
 
-t.test('bad input to the lab commands: one error naming the field, nothing started', async t => {
+t.test('bad input to the lab commands and to mount --group-url: one error naming the field, nothing started', async t => {
   const cases: Array<[string, () => Promise<unknown>, string]> = [
     ['no sites', () => labUp({ sites: ',', rtt: '10', dir: '/nonexistent/lab' }), 'sites'],
     ['a site twice', () => labUp({ sites: 'eu,eu', rtt: '10', dir: '/nonexistent/lab' }), 'sites'],
@@ -96,6 +97,8 @@ t.test('bad input to the lab commands: one error naming the field, nothing start
     ['a bad rtt', () => labUp({ sites: 'eu', rtt: '1.5', dir: '/nonexistent/lab' }), 'rtt'],
     ['jitter above the rtt', () => labUp({ sites: 'eu', rtt: '10', jitter: '20', dir: '/nonexistent/lab' }), 'jitter'],
     ['exec without a lab', () => labExec('eu', ['ls'], { dir: '/nonexistent/lab' }), 'dir'],
+    ['a mount\'s group URL that is not group=url', () => background('/nonexistent/mnt', { groupUrl: ['us:etcd://h:1'] }), 'group-url'],
+    ['a mount\'s group URL without a scheme', () => background('/nonexistent/mnt', { groupUrl: ['us=h:1'] }), 'group-url'],
   ]
   for (const [what, run, field] of cases) {
     const err = await run().then(() => undefined, (e: unknown) => e)
