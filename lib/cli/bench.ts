@@ -9,7 +9,7 @@ import { bench, type BenchOptions } from '../bench/run'
 import { geoBench } from '../lab/geo-bench'
 import { renderGeo } from '../lab/geo-table'
 import { parseSites } from '../lab/sites'
-import { milliseconds } from './lab-up'
+import { wanTimings } from './lab-up'
 import { renderTable } from '../bench/table'
 import { ConfigError } from '../errors'
 import { log } from '../log'
@@ -71,7 +71,7 @@ export async function options(dir: string | undefined, o: BenchCliOptions): Prom
 async function geoCommand(dir: string | undefined, opts: BenchCliOptions): Promise<void> {
   const at = dir === undefined ? undefined : (await options(dir, opts)).dir
   const report = await geoBench({
-    sites: parseSites(opts.sites), rttMs: milliseconds('rtt', opts.rtt), jitterMs: milliseconds('jitter', opts.jitter),
+    sites: parseSites(opts.sites), ...wanTimings(opts.rtt, opts.jitter),
     count: count('lab-count', opts.labCount, 1, 100_000), dir: at,
     progress: line => process.stderr.write(`bench: ${line}\n`),
   })

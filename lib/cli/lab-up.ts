@@ -17,17 +17,23 @@ export interface LabUpOptions {
 }
 
 /** milliseconds reads a whole number of ms between 0 and 10000, naming field when it is not */
-export function milliseconds(field: string, text: string): number {
+function milliseconds(field: string, text: string): number {
   const n = Number(text)
   if (!/^\d+$/.test(text) || n > 10_000) throw new ConfigError(field, `'${text}' must be a whole number of milliseconds from 0 to 10000`)
   return n
 }
 
+/** wanTimings reads --rtt and --jitter: the jitter may not exceed the round trip */
+export function wanTimings(rtt: string, jitter: string | undefined): { rttMs: number; jitterMs: number } {
+  const rttMs = milliseconds('rtt', rtt)
+  const jitterMs = milliseconds('jitter', jitter ?? '0')
+  if (jitterMs > rttMs) throw new ConfigError('jitter', `${jitterMs} ms is more than the round trip (${rttMs} ms)`)
+  return { rttMs, jitterMs }
+}
+
 export async function labUp(opts: LabUpOptions): Promise<{ dir: string; mounts: Record<string, string> }> {
   const sites = parseSites(opts.sites)
-  const rttMs = milliseconds('rtt', opts.rtt)
-  const jitterMs = milliseconds('jitter', opts.jitter ?? '0')
-  if (jitterMs > rttMs) throw new ConfigError('jitter', `${jitterMs} ms is more than the round trip (${rttMs} ms)`)
+  const { rttMs, jitterMs } = wanTimings(opts.rtt, opts.jitter)
   const state = await up({ sites, rttMs, jitterMs, dir: labDir(opts.dir) })
   return { dir: state.dir, mounts: Object.fromEntries(sites.map(s => [s, mountDir(state.dir, s)])) }
 }

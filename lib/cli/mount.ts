@@ -82,6 +82,7 @@ function nearestMembers(values: string[] | undefined): Record<string, string> | 
   return out
 }
 
+/** groupUrls reads --group-url GROUP=URL (repeatable) as group name -> URL */
 function groupUrls(values: string[] | undefined): Record<string, string> | undefined {
   if (!values) return undefined
   const out: Record<string, string> = {}
@@ -133,6 +134,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   const parsed = parseMountOptions(opts.options)
   if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   const reads = readMode(opts.reads)
+  const urls = groupUrls(opts.groupUrl)
   const binding = bindingOf(opts.binding)
   const mnt = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
@@ -142,7 +144,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let mount: Mount | undefined
   try {
     const nearest = nearestMembers(opts.nearest)
-    const client = { name, reads, nearest, groupUrls: groupUrls(opts.groupUrl), spreadDirectories: opts.spreadDirectories }
+    const client = { name, reads, nearest, groupUrls: urls, spreadDirectories: opts.spreadDirectories }
     fs = await openFilesystem(store, client).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
