@@ -11,6 +11,12 @@ import { fsckCommand } from '../lib/cli/fsck'
 import { gcCommand } from '../lib/cli/gc'
 import { groupCommand } from '../lib/cli/group'
 import { infoCommand } from '../lib/cli/info'
+import { labDownCommand } from '../lib/cli/lab-down'
+import { labExecCommand } from '../lib/cli/lab-exec'
+import { labHealCommand } from '../lib/cli/lab-heal'
+import { labPartitionCommand } from '../lib/cli/lab-partition'
+import { labStatusCommand } from '../lib/cli/lab-status'
+import { labUpCommand } from '../lib/cli/lab-up'
 import { mountCommand } from '../lib/cli/mount'
 import { helperArgv } from '../lib/cli/mount-helper'
 import { partitionCommand } from '../lib/cli/partition'
@@ -65,6 +71,9 @@ program.addCommand(new Command('policy').description('placement policies per pat
   .addCommand(policyRmCommand()).addCommand(policyApplyCommand()).addCommand(policyExportCommand()))
 program.addCommand(new Command('snapshot').description('consistent snapshots of the whole filesystem: create, ls, rm (mount one with mount --snapshot)')
   .addCommand(snapshotCreateCommand()).addCommand(snapshotLsCommand()).addCommand(snapshotRmCommand()))
+program.addCommand(new Command('lab').description('a whole multi-site deployment on this machine: up, status, exec, partition, heal, down')
+  .addCommand(labUpCommand()).addCommand(labStatusCommand()).addCommand(labExecCommand())
+  .addCommand(labPartitionCommand()).addCommand(labHealCommand()).addCommand(labDownCommand()))
 
 if (require.main === module) {
   showGlobals(program)

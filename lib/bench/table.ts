@@ -12,7 +12,7 @@ export function num(n: number | undefined): string {
 }
 
 /** grid lays out rows of cells; the first column left-aligned, the others right-aligned */
-function grid(rows: string[][]): string {
+export function grid(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map(r => r[c].length)))
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
   return [line(rows[0]), widths.map(w => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')

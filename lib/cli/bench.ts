@@ -7,6 +7,10 @@ import { dirname, resolve } from 'node:path'
 import { Command } from 'commander'
 import { bench, type BenchOptions } from '../bench/run'
 import { renderPlot } from '../bench/plot'
+import { geoBench } from '../lab/geo-bench'
+import { renderGeo } from '../lab/geo-table'
+import { parseSites } from '../lab/sites'
+import { wanTimings } from './lab-up'
 import { renderTable } from '../bench/table'
 import { progressMode } from '../progress'
 import { ConfigError } from '../errors'
@@ -25,6 +29,12 @@ export interface BenchCliOptions {
   json?: boolean
   /** write the ratios as an SVG chart to this file */
   plot?: string
+  /** the geo benchmark on a lab it starts (lib/lab/geo-bench.ts) instead */
+  lab?: boolean
+  sites: string
+  rtt: string
+  jitter: string
+  labCount: string
 }
 
 /** count reads a whole number between min and max; field names the option in errors */
@@ -70,6 +80,17 @@ export async function options(dir: string | undefined, o: BenchCliOptions): Prom
   }
 }
 
+/** geoCommand runs the geo benchmark (--lab) and prints its tables or JSON */
+async function geoCommand(dir: string | undefined, opts: BenchCliOptions): Promise<void> {
+  const at = dir === undefined ? undefined : (await options(dir, opts)).dir
+  const report = await geoBench({
+    sites: parseSites(opts.sites), ...wanTimings(opts.rtt, opts.jitter),
+    count: count('lab-count', opts.labCount, 1, 100_000), dir: at,
+    progress: line => process.stderr.write(`bench: ${line}\n`),
+  })
+  print(opts.json, { ...report }, renderGeo(report))
+}
+
 /** benchCommand defines `meridian bench` for bin/meridian.ts */
 export function benchCommand(): Command {
   return new Command('bench')
@@ -82,9 +103,15 @@ export function benchCommand(): Command {
     .option('--procs <n>', 'concurrent processes in the metadata workload', '2')
     .option('--random-size <size>', 'the file of the random 4 KiB I/O', '256M')
     .option('--random-ops <n>', 'random reads, and random writes', '4096')
+    .option('--lab', 'the geo benchmark instead: every kind of operation from every site of a lab it starts, beside a single site (docs/geo.md)')
+    .option('--sites <list>', 'with --lab: the sites', 'eu,us,asia')
+    .option('--rtt <ms>', 'with --lab: the round trip between sites', '100')
+    .option('--jitter <ms>', 'with --lab: the jitter of each round trip', '5')
+    .option('--lab-count <n>', 'with --lab: operations per kind and site', '20')
     .option('--json', 'print JSON')
     .option('--plot <file>', 'also write the ratios as an SVG chart to file')
     .action(async (dir: string | undefined, opts: BenchCliOptions) => {
+      if (opts.lab) return geoCommand(dir, opts)
       const o = await options(dir, opts)
       const plot = await plotFile(opts.plot)
       // the mount's info lines would tear the progress bar; MERIDIAN_LOG_LEVEL still wins

@@ -37,6 +37,8 @@ export interface MountCliOptions {
   reads?: string
   /** GROUP=HOST:PORT, repeatable: the etcd member of a group nearest to this mount */
   nearest?: string[]
+  /** GROUP=URL, repeatable: how this mount reaches a group, instead of the URL the root group lists */
+  groupUrl?: string[]
   /** testing: each new directory in the next group in turn (lib/fs spreadDirectories) */
   spreadDirectories?: boolean
   /** mount(8)-style options: ro, suid, dev, noatime, relatime, strictatime, remount (mount-options.ts) */
@@ -97,6 +99,18 @@ function nearestMembers(values: string[] | undefined): Record<string, string> | 
   for (const v of values) {
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([\w.-]+:\d+)$/.exec(v)
     if (!m) throw new ConfigError('nearest', `'${v}' is not group=host:port`)
+    out[m[1]] = m[2]
+  }
+  return out
+}
+
+/** groupUrls reads --group-url GROUP=URL (repeatable) as group name -> URL */
+function groupUrls(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values) return undefined
+  const out: Record<string, string> = {}
+  for (const v of values) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([a-z][a-z0-9+]*:\/\/.+)$/.exec(v)
+    if (!m) throw new ConfigError('group-url', `'${v}' is not group=url (e.g. us=etcd://10.2.0.1:2379)`)
     out[m[1]] = m[2]
   }
   return out
@@ -163,6 +177,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   if (parsed.remount) return remount(dir, parsed.remountMode === 'ro')
   // every option is checked before anything is made (the mountpoint, the store)
   const reads = readMode(opts.reads)
+  const urls = groupUrls(opts.groupUrl)
   const binding = bindingOf(opts.binding)
   nearestMembers(opts.nearest)
   const attrTimeout = seconds('attr-timeout', opts.attrTimeout)
@@ -179,7 +194,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let replicator: ReplicatorService | undefined
   let web: { listening: Listening; source: StatusSource } | undefined
   try {
-    const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, site: opts.site, mountpoint: mnt, ...clientTuning(opts.tuning) }
+    const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, groupUrls: urls, site: opts.site, mountpoint: mnt, ...clientTuning(opts.tuning) }
     fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, client) : await openFilesystem(store, client).catch(async (err: unknown) => {
       // the zero-setup default (no --meta) formats on first use; open names 'name' when absent
       if (opts.meta !== undefined || !(err instanceof ConfigError && err.field === 'name')) throw err
@@ -262,6 +277,7 @@ export interface Background {
 export async function background(dir: string, opts: MountCliOptions): Promise<Background> {
   readMode(opts.reads)
   nearestMembers(opts.nearest)
+  groupUrls(opts.groupUrl)
   bindingOf(opts.binding)
   replicateEvery(opts)
   seconds('attr-timeout', opts.attrTimeout)
@@ -285,6 +301,7 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.allowOther) args.push('--allow-other')
   if (opts.reads !== undefined) args.push('--reads', opts.reads)
   for (const n of opts.nearest ?? []) args.push('--nearest', n)
+  for (const g of opts.groupUrl ?? []) args.push('--group-url', g)
   if (opts.spreadDirectories) args.push('--spread-directories')
   if (opts.options !== undefined) args.push('-o', opts.options)
   if (opts.binding !== undefined) args.push('--binding', opts.binding)
@@ -350,6 +367,7 @@ export function mountCommand(): Command {
     .option('--allow-other', 'let other users in; each acts as itself, and what it creates belongs to it (docs/fuse.md)')
     .option('--reads <mode>', 'metadata reads: causal (nearest replica when caught up, the default), linearizable (always the quorum), nearest (unchecked)')
     .option('--nearest <group=host:port>', 'the etcd member of a group nearest to this mount, which serves its reads; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--group-url <group=url>', 'how this mount reaches a group, instead of the URL the root group lists (e.g. through a site\'s WAN link); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .addOption(new Option('--spread-directories', 'testing: every new directory in the next group in turn, so operations between directories cross groups').hideHelp())
     .option('-o, --options <list>', 'mount options: ro, rw, suid, dev, noexec, noatime, relatime (default), strictatime, allow_other, acl, writeback_cache; remount,ro|rw changes a live mount')
     .option('--binding <name>', `FUSE binding: ${BINDINGS.join(' or ')} (default ${DEFAULT_BINDING}; docs/fuse.md)`)

@@ -40,6 +40,11 @@ export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 
   site?: string
   /** how long a call to a further group's store retries before it fails (default: tuning group-deadline) */
   groupDeadlineMs?: number
+  /**
+   * group name -> the URL this mount reaches the group by, instead of the one the root group
+   * lists (which is the same for every mount): e.g. a lab site's way through its WAN proxy
+   */
+  groupUrls?: Record<string, string>
 }
 
 /** openPools opens every pool of the settings, in order of preference; none stays open on a failure */
@@ -94,7 +99,8 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
         const given = opts.stores?.get(group.id)
         if (given) return { store: given, release: async () => undefined }
         const near = opts.nearest?.[group.name]
-        const opened = await openShared(near ? withNearest(group.url, near) : group.url, opts.groupDeadlineMs ?? ms(undefined, 'group-deadline'))
+        const url = opts.groupUrls?.[group.name] ?? group.url
+        const opened = await openShared(near ? withNearest(url, near) : url, opts.groupDeadlineMs ?? ms(undefined, 'group-deadline'))
         return session ? { ...opened, store: session.store(String(group.id), opened.store) } : opened
       },
       causality: session && {
