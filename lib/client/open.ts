@@ -76,7 +76,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,
-      owns: pools.map(p => p.driver),
+      owns: [...pools.map(p => p.driver), placement],
       openGroup: async group => {
         const near = opts.nearest?.[group.name]
         const opened = await openShared(near ? withNearest(group.url, near) : group.url, GROUP_DEADLINE_MS)
@@ -90,6 +90,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
     })
   } catch (err) {
     for (const p of pools) await p.driver.close()
+    await placement.close()
     throw err
   }
 }
