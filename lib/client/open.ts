@@ -71,7 +71,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const settings = await readSettings(store, name)
   const session = await causalSession(store, name, opts.reads ?? 'causal')
   // blocks go where the placement policies say, through every pool of the pool map
-  const { pools, placement } = await openPlacedPools(store, name, { site: opts.site })
+  const { pools, placement } = await openPlacedPools(store, name, { site: opts.site, follow: true })
   const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {

@@ -108,9 +108,10 @@ export class PolicyPlacement implements Placement {
 
 /**
  * openPlacedPools opens every pool of the filesystem's placement config (all or none), their
- * bloom filters, and its Placement; site, when given, must be the site of some pool
+ * bloom filters, and its Placement; site, when given, must be the site of some pool. With
+ * follow (a mount), the Placement follows config changes until it is closed.
  */
-export async function openPlacedPools(store: MetaStore, fsName: string, opts: { site?: string } = {}): Promise<{ pools: Pool[]; placement: PolicyPlacement }> {
+export async function openPlacedPools(store: MetaStore, fsName: string, opts: { site?: string; follow?: boolean } = {}): Promise<{ pools: Pool[]; placement: PolicyPlacement }> {
   const placementStore = new PlacementStore(store, fsName)
   const config = await placementStore.load()
   const sites = [...new Set(config.pools.map(p => p.site))]
@@ -130,7 +131,7 @@ export async function openPlacedPools(store: MetaStore, fsName: string, opts: { 
   }
   const placement = new PolicyPlacement(config, new ReplicationQueue(store, fsName), { site: opts.site, filters })
   try {
-    await placement.follow(placementStore)
+    if (opts.follow) await placement.follow(placementStore)
   } catch (err) {
     for (const p of opened) await p.driver.close()
     throw err
