@@ -127,6 +127,12 @@ t.test('pools and policies through the command line', async t => {
     t.notOk((await json(t, 'pool', 'ls')).pools.some((p: { name: string }) => p.name === 'vendor'))
   })
 
+  t.test('driver-test runs the whole contract against the s3 driver on the real S3 server', async t => {
+    const out = await ok(t, 'driver-test', 's3', '--opt', `endpoint=${s3.endpoint}`, '--opt', `bucket=${s3.bucket}`, '--opt', 'pathStyle=true', '--opt', 'prefix=driver-test/')
+    t.match(out, /^driver 's3' from s3\n/)
+    t.match(out, /passed: all 14 cases/)
+  })
+
   t.test('bad input: one line naming the field, a non-zero exit, nothing changed', async t => {
     writeFileSync(join(home, 'bad.yaml'), 'policies: {/: {replicas: 2}\n')
     writeFileSync(join(home, 'bad-field.yaml'), 'policies:\n  /x: {replicas: 2, spread: rack}\n')
@@ -160,6 +166,8 @@ t.test('pools and policies through the command line', async t => {
       [['policy', 'apply', '-f', join(home, 'impossible.yaml')], /^meridian: policy \/x: replicas: 5 copies/],
       [['policy', 'apply', '-f', join(home, 'missing.yaml')], /^meridian: file: cannot read .* \(ENOENT\)$/],
       [['policy', 'get', '/', '--name', 'other'], /^meridian: name: no filesystem 'other'/],
+      [['driver-test', 'tape'], /^meridian: driver: cannot load driver module 'tape'/],
+      [['driver-test', 'local', '--opt', 'path'], /^meridian: opt: 'path' is not key=value$/],
     ]
     const before = await config(t)
     for (const [args, message] of cases) {

@@ -43,7 +43,7 @@ async function setUp(t: tap.Test): Promise<MetaStore> {
 /** mountAt opens the placed pools as a mount in site would, with gets counted per pool */
 async function mountAt(t: tap.Test, store: MetaStore, site: string): Promise<{ blobs: BlobStore; placement: PolicyPlacement; pools: Map<string, PoolDriver>; gets: Map<string, number> }> {
   const { pools, placement } = await openPlacedPools(store, 'o', { site })
-  t.teardown(async () => { for (const p of pools) await p.driver.close() })
+  t.teardown(async () => { for (const p of pools) await p.driver.close(); await placement.close() })
   const gets = new Map<string, number>()
   const wrapped: Pool[] = pools.map(p => ({ name: p.name, driver: counted(p.driver, gets, p.name) }))
   return { blobs: new BlobStore(wrapped, { placement }), placement, pools: new Map(pools.map(p => [p.name, p.driver])), gets }

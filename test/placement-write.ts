@@ -176,3 +176,30 @@ t.test('per-path policy at write time: each file\'s blocks go to its own path\'s
   const again = await new Replicator(store, 'w', drivers).pass()
   t.match(again, { queued: 0, copies: 0, deletes: 0 }, 'the replicator finds nothing to move')
 })
+
+t.test('a policy set while a mount runs applies to the blocks it writes next', async t => {
+  const { store, dir } = await setUp(t, { replicas: 1, sync: 1, spread: 'pool', pools: ['eu1'] })
+  const drivers = await openLocalPools(t, dir, NAMES)
+  const holdersOf = async (id: string) => { const at: string[] = []; for (const [n, d] of drivers) if (await d.has(id)) at.push(n); return at }
+  const blobsOf = async (path: string) => [...(await referencedBlobs(store, 'w'))].filter(([, r]) => r.paths.includes(path)).map(([id]) => id)
+  await withMount(store, placed, async fs => {
+    const a = await fs.mkdir(ROOT_INO, 'a', 0o755, ROOT)
+    const write = async (name: string) => {
+      const { fh } = await fs.create(a.ino, name, 0o644, constants.O_RDWR, ROOT)
+      await fs.write(fh, 0, randomBytes(100_000))
+      await fs.release(fh)
+      return blobsOf(`/a/${name}`)
+    }
+    const before = await write('before')
+    for (const id of before) t.same(await holdersOf(id), ['eu1'], 'before: on eu1')
+    await new PlacementStore(store, 'w').update(c => ({ ...c, rules: [...c.rules, { path: '/a', policy: { replicas: 1, sync: 1, spread: 'pool', pools: ['us1'] } }] }))
+    // the mount learns of the change through its watch of the placement epoch
+    let moved = false
+    for (let n = 0; n < 40 && !moved; n++) {
+      const ids = await write(`after-${n}`)
+      moved = (await Promise.all(ids.map(holdersOf))).every(at => at.join() === 'us1')
+      if (!moved) await new Promise(resolve => setTimeout(resolve, 250))
+    }
+    t.ok(moved, 'a file written after the change is on us1, where the new /a policy says')
+  })
+})

@@ -89,12 +89,12 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
   const settings = await readSettings(store, name)
   const session = await causalSession(store, name, opts.reads ?? 'causal')
   // blocks go where the placement policies say, through every pool of the pool map
-  const { pools, placement } = await openPlacedPools(store, name, { site: opts.site })
+  const { pools, placement } = await openPlacedPools(store, name, { site: opts.site, follow: true })
   const blobs = new BlobStore(pools, { copies: settings.copies, cache: new ReadCache({ maxBytes: opts.readCacheBytes }), placement, poolTimeoutMs: opts.poolTimeoutMs })
   try {
     return await Filesystem.open(session ? session.store(String(ROOT_GROUP), store) : store, settings, blobs, {
       ...opts,
-      owns: [...pools.map(p => p.driver), ...(opts.stores?.values() ?? [])],
+      owns: [...pools.map(p => p.driver), placement, ...(opts.stores?.values() ?? [])],
       openGroup: async group => {
         const given = opts.stores?.get(group.id)
         if (given) return { store: given, release: async () => undefined }
@@ -111,6 +111,7 @@ export async function openFilesystem(store: MetaStore, opts: ClientOptions = {})
     })
   } catch (err) {
     for (const p of pools) await p.driver.close()
+    await placement.close()
     throw err
   }
 }

@@ -13,14 +13,16 @@
 // The path is the one the mount last reached the file by (lib/fs/name-cache.ts pathOf); when
 // it does not know one, the root policy. A hard-linked file, or one renamed by another mount,
 // may be written under another path's policy than the one it ends up under: the replicator,
-// which walks the namespace, moves those copies. A mount takes the pool map it opened with;
-// pools added later are used after a remount (the replicator sees them at once).
+// which walks the namespace, moves those copies. A mount follows the policies and its pools'
+// weights and states as they change (follow); it has no driver for a pool added later, so a
+// block that pool is a target of goes elsewhere and is queued until a remount opens it.
 import type { BloomFilter } from 'bloom-filters'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
 import type { BadCopy, Placement, Pool } from '../data/blob-store'
 import { ConfigError } from '../errors'
-import type { MetaStore } from '../meta/store'
+import { log } from '../log'
+import type { MetaStore, Watch } from '../meta/store'
 import { PoolFilters } from '../replicator/pool-filter'
 import { targets } from './placement'
 import { PlacementStore, type PlacementConfig } from './placement-config'
@@ -37,9 +39,43 @@ export interface ReadHints {
 export class PolicyPlacement implements Placement {
   /** pools a bloom filter moved to the end of a read order, because they surely lack the blob */
   filterSkips = 0
-  private readonly siteOf: Map<string, string>
+  private siteOf = new Map<string, string>()
+  private watch: Watch | undefined
 
-  constructor(private readonly config: PlacementConfig, private readonly queue: ReplicationQueue, private readonly hints: ReadHints = {}) {
+  constructor(private config: PlacementConfig, private readonly queue: ReplicationQueue, private readonly hints: ReadHints = {}) {
+    this.use(config)
+  }
+
+  /** epoch is the placement epoch of the config in use */
+  get epoch(): number {
+    return this.config.epoch
+  }
+
+  /**
+   * follow keeps the config current: it watches the placement epoch and reloads the pools and
+   * policies on every change (so a policy set while the mount runs applies to its next blocks).
+   * Pools added since the mount opened are not open here: a block they are targets of goes to
+   * another pool and is queued, and the replicator moves it.
+   */
+  async follow(placement: PlacementStore): Promise<void> {
+    this.watch = await placement.store.watch(placement.keys.epoch(), {
+      onEvents: () => {
+        placement.load().then(c => this.use(c), (err: unknown) => log.warn({ err }, 'reloading the placement config failed; the mount keeps the one it has'))
+      },
+      onError: err => log.warn({ err }, 'watching the placement epoch failed; the mount keeps the config it has'),
+    })
+  }
+
+  /** close stops following the config; idempotent */
+  async close(): Promise<void> {
+    await this.watch?.close()
+    this.watch = undefined
+  }
+
+  /** use makes config the one in force, unless a newer one is already (reloads may finish out of order) */
+  private use(config: PlacementConfig): void {
+    if (this.siteOf.size > 0 && config.epoch <= this.config.epoch) return
+    this.config = config
     this.siteOf = new Map(config.pools.map(p => [p.name, p.site]))
   }
 
@@ -72,10 +108,12 @@ export class PolicyPlacement implements Placement {
 
 /**
  * openPlacedPools opens every pool of the filesystem's placement config (all or none), their
- * bloom filters, and its Placement; site, when given, must be the site of some pool
+ * bloom filters, and its Placement; site, when given, must be the site of some pool. With
+ * follow (a mount), the Placement follows config changes until it is closed.
  */
-export async function openPlacedPools(store: MetaStore, fsName: string, opts: { site?: string } = {}): Promise<{ pools: Pool[]; placement: PolicyPlacement }> {
-  const config = await new PlacementStore(store, fsName).load()
+export async function openPlacedPools(store: MetaStore, fsName: string, opts: { site?: string; follow?: boolean } = {}): Promise<{ pools: Pool[]; placement: PolicyPlacement }> {
+  const placementStore = new PlacementStore(store, fsName)
+  const config = await placementStore.load()
   const sites = [...new Set(config.pools.map(p => p.site))]
   if (opts.site !== undefined && !sites.includes(opts.site)) throw new ConfigError('site', `no pool is in site '${opts.site}' (sites: ${sites.join(', ')})`)
   const opened: Array<{ name: string; driver: PoolDriver }> = []
@@ -91,5 +129,12 @@ export async function openPlacedPools(store: MetaStore, fsName: string, opts: { 
     for (const p of opened) await p.driver.close()
     throw err
   }
-  return { pools: opened, placement: new PolicyPlacement(config, new ReplicationQueue(store, fsName), { site: opts.site, filters }) }
+  const placement = new PolicyPlacement(config, new ReplicationQueue(store, fsName), { site: opts.site, filters })
+  try {
+    if (opts.follow) await placement.follow(placementStore)
+  } catch (err) {
+    for (const p of opened) await p.driver.close()
+    throw err
+  }
+  return { pools: opened, placement }
 }

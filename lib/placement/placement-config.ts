@@ -23,7 +23,7 @@ export interface PlacementConfig {
 
 export class PlacementStore {
   readonly keys: PlacementKeys
-  constructor(private readonly store: MetaStore, readonly fsName: string) {
+  constructor(readonly store: MetaStore, readonly fsName: string) {
     this.keys = new PlacementKeys(fsName)
   }
 
