@@ -5,16 +5,14 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Filesystem } from '../lib/fs/filesystem'
-import { ROOT_INO } from '../lib/fs/schema'
-import { ROOT } from '../lib/fs/types'
 import type { MetaStore } from '../lib/meta/store'
 import { embedded } from '../fixtures/meta-engines'
-import { readFiles, withMount } from '../fixtures/placed-files'
+import { readFiles, withMount, writeSynced } from '../fixtures/placed-files'
 
 const run = promisify(execFile)
 const opts = { name: 'r' }
@@ -23,21 +21,6 @@ async function tmpfs(t: tap.Test, dir: string): Promise<void> {
   mkdirSync(dir)
   await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'meridian-test', dir])
   t.teardown(() => run('umount', ['-l', dir]).catch(() => undefined))
-}
-
-async function writeSynced(fs: Filesystem, name: string, data: Buffer): Promise<string> {
-  try {
-    const { fh } = await fs.create(ROOT_INO, name, 0o644, constants.O_RDWR, ROOT)
-    try {
-      await fs.write(fh, 0, data)
-      await fs.fsync(fh)
-    } finally {
-      await fs.release(fh).catch(() => undefined)
-    }
-    return 'ok'
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code ?? String(err)
-  }
 }
 
 async function setUp(t: tap.Test, pools: Record<string, string>): Promise<MetaStore> {
