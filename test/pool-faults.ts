@@ -5,18 +5,16 @@
 // a corrupt copy is never returned; every pool refusing a write gives that errno, not EIO.
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { constants, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Filesystem } from '../lib/fs/filesystem'
-import { ROOT_INO } from '../lib/fs/schema'
-import { ROOT } from '../lib/fs/types'
 import type { MetaStore } from '../lib/meta/store'
 import { PlacementStore } from '../lib/placement/placement-config'
 import { ReplicationQueue } from '../lib/placement/replication-queue'
 import { setFault, type Fault } from '../fixtures/fault-driver'
 import { embedded } from '../fixtures/meta-engines'
-import { readFiles, withMount } from '../fixtures/placed-files'
+import { readFiles, withMount, writeSynced } from '../fixtures/placed-files'
 import type { ClientOptions } from '../lib/client/open'
 
 const POOLS = ['p0', 'p1', 'p2']
@@ -46,21 +44,13 @@ async function setUp(t: tap.Test): Promise<Setup> {
   return { store, control }
 }
 
-/** writeFile creates name with data, fsyncs and closes it; it rejects with what fsync or close reported */
-async function writeFile(fs: Filesystem, name: string, data: Buffer): Promise<void> {
-  const { fh } = await fs.create(ROOT_INO, name, 0o644, constants.O_RDWR, ROOT)
-  try {
-    await fs.write(fh, 0, data)
-    await fs.fsync(fh)
-  } finally {
-    await fs.release(fh).catch(() => undefined)
-  }
-}
-
 const files = (tag: string) => Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`${tag}-${i}`, randomBytes(150_000 + i * 9_000)]))
 
 async function writeAll(fs: Filesystem, set: Record<string, Buffer>): Promise<void> {
-  for (const [name, data] of Object.entries(set)) await writeFile(fs, name, data)
+  for (const [name, data] of Object.entries(set)) {
+    const result = await writeSynced(fs, name, data)
+    if (result !== 'ok') throw new Error(`writing ${name}: ${result}`)
+  }
 }
 
 async function readsBack(t: tap.Test, store: MetaStore, set: Record<string, Buffer>, what: string): Promise<void> {
@@ -112,7 +102,7 @@ for (const [fault, code] of [['full', 'ENOSPC'], ['readonly', 'EROFS'], ['eio', 
     const before = files('before')
     await withMount(store, opts, fs => writeAll(fs, before))
     for (const p of POOLS) setFault(control[p], fault)
-    const failed = await withMount(store, opts, fs => writeFile(fs, 'late', randomBytes(100_000)).then(() => 'none', (err: NodeJS.ErrnoException) => err.code))
+    const failed = await withMount(store, opts, fs => writeSynced(fs, 'late', randomBytes(100_000)))
     t.equal(failed, code, `fsync failed with ${code}`)
     for (const p of POOLS) setFault(control[p], 'none')
     await readsBack(t, store, before, `after every pool was ${fault}`)

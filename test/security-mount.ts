@@ -147,7 +147,7 @@ async function play(root: string): Promise<{ results: string[]; after: string[] 
   return { results, after: await tree(root) }
 }
 
-t.test('other users through --allow-other get what a local directory gives them', async t => {
+t.test('other users through --allow-other get what a local directory gives them', { skip: process.getuid?.() === 0 ? undefined : 'needs root: useradd, setpriv, chown' }, async t => {
   await ensureUsers(t)
   const local = await mkdtemp(join(tmpdir(), 'meridian-perm-ref-'))
   t.teardown(() => rm(local, { recursive: true, force: true }))

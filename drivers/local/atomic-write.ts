@@ -3,7 +3,7 @@
 // the files written before survive a power loss as well. The local pool calls the second at
 // its sync(), so a burst of puts pays for its fsyncs together, not one by one.
 import { randomBytes } from 'node:crypto'
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -71,16 +71,21 @@ export async function syncFiles(files: string[], dirs: string[] = []): Promise<v
 /**
  * makeDirs is mkdir -p (synchronous: a pool makes each shard directory once in its life). It
  * returns the directories whose names it added (the parents of every directory it created),
- * which syncFiles must fsync before the new directories are durable.
+ * which syncFiles must fsync before the new directories are durable. One level at a time:
+ * node's recursive mkdir reports ENOENT on a read-only filesystem, and never returns where a
+ * directory cannot be made in a parent that exists (in /proc).
  */
 export function makeDirs(dir: string): string[] {
-  const firstCreated = mkdirSync(dir, { recursive: true })
-  if (firstCreated === undefined) return []
-  const changed: string[] = []
-  for (let created = dir; ; created = path.dirname(created)) {
-    changed.push(path.dirname(created))
-    if (created === firstCreated || created === path.dirname(created)) return changed
+  const missing: string[] = []
+  for (let d = dir; !existsSync(d) && d !== path.dirname(d); d = path.dirname(d)) missing.unshift(d)
+  for (const d of missing) {
+    try {
+      mkdirSync(d)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
   }
+  return missing.map(d => path.dirname(d))
 }
 
 async function syncPath(file: string): Promise<void> {

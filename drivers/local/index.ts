@@ -3,12 +3,12 @@
 //   path    the pool root; created (mkdir -p) when missing
 //   fanout  how many levels of 256 shard directories nest above the blobs (default 2).
 //           It fixes where blobs live: reopen a pool with the fanout it was created with.
-import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises'
+import { rm, stat, statfs, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError } from '../../lib/errors'
 import type { DriverFactory, PoolConfig } from '../driver'
 import { registerDriver } from '../registry'
-import { TEMP_PREFIX } from './atomic-write'
+import { makeDirs, TEMP_PREFIX } from './atomic-write'
 import { LocalPool } from './local-pool'
 
 const DEFAULT_FANOUT = 2
@@ -42,7 +42,8 @@ async function prepareRoot(value: unknown): Promise<string> {
   if (typeof value !== 'string' || value === '') throw new ConfigError('path', 'must be a directory path')
   const root = path.resolve(value)
   try {
-    await makeDir(root)
+    makeDirs(root)
+    if (!(await stat(root)).isDirectory()) throw Object.assign(new Error(`${root}: not a directory`), { code: 'ENOTDIR' })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOTDIR') throw new ConfigError('path', `${root} is not a directory`)
@@ -53,32 +54,21 @@ async function prepareRoot(value: unknown): Promise<string> {
 }
 
 /**
- * makeDir is mkdir -p, one level at a time: node's recursive mkdir never returns when a
- * directory cannot be made in a parent that exists (in /proc, say)
+ * probeWrite creates and removes a temp file in root, so that a directory that can never hold
+ * a file (in /proc, say: node's mkdir -p of shard directories there would never return) fails
+ * when it is opened. A read-only or forbidden one still opens: its blobs can be read (a pool
+ * remounted read-only after errors), and puts fail with EROFS or EACCES for the blob store to
+ * pass on; `pool add` and `format` refuse it by writing a probe blob (lib/cli/placement-session.ts).
  */
-async function makeDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') {
-      if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir}: not a directory`), { code: 'ENOTDIR' })
-      return
-    }
-    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw err
-    await makeDir(path.dirname(dir))
-    await mkdir(dir).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e })
-  }
-}
-
-/** probeWrite creates and removes a temp file in root, so a pool that cannot take blobs fails when it is opened */
 async function probeWrite(root: string): Promise<void> {
   const probe = path.join(root, `${TEMP_PREFIX}probe-${process.pid}-${Date.now()}`)
   try {
     await writeFile(probe, '')
     await rm(probe, { force: true })
   } catch (err) {
-    throw new ConfigError('path', `${root} is not writable (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EDQUOT') return
+    throw new ConfigError('path', `${root} cannot hold files (${code ?? String(err)})`)
   }
 }
 

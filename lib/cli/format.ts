@@ -6,7 +6,9 @@ import { openPool } from '../../drivers'
 import type { PoolConfig } from '../../drivers/driver'
 import { ConfigError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
+import { checkFormat } from '../fs/format'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
+import { probeWrites } from './placement-session'
 import { print } from './run'
 
 /** the filesystem name when none is given (lib/fs opens this one by default too) */
@@ -72,17 +74,20 @@ export function parsePools(specs: string[] | undefined): Record<string, PoolConf
 /** checkPools opens and closes every pool once, so a bad one fails here and not at mount */
 async function checkPools(pools: Record<string, PoolConfig>): Promise<void> {
   for (const [name, config] of Object.entries(pools)) {
+    const driver = await openPool(config).catch((err: unknown) => {
+      throw err instanceof ConfigError ? new ConfigError(`pool ${name}`, err.message) : err
+    })
     try {
-      await (await openPool(config)).close()
-    } catch (err) {
-      if (err instanceof ConfigError) throw new ConfigError(`pool ${name}`, err.message)
-      throw err
+      await probeWrites(name, driver)
+    } finally {
+      await driver.close()
     }
   }
 }
 
 /** formatStore formats a filesystem in an open store (also used by `mount` on first use). */
 export async function formatStore(store: MetaStore, opts: { name: string; blockSize?: number; pools: Record<string, PoolConfig> }): Promise<void> {
+  await checkFormat(store, opts) // the name and block size before the pools, which the probe writes to
   await checkPools(opts.pools)
   await Filesystem.format(store, opts)
 }

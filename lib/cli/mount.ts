@@ -188,7 +188,8 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   const { abs: mnt, made } = await mountPoint(dir)
   const name = opts.name ?? DEFAULT_NAME
   const meta = opts.meta ?? defaultMetaUrl()
-  const store = await openWaiting(meta, opts.tuning)
+  const early = heldSignals()
+  const store = await openWaiting(meta, opts.tuning).catch(err => { early.release(); throw err })
   let fs: Filesystem | undefined
   let mount: Mount | undefined
   let replicator: ReplicatorService | undefined
@@ -221,9 +222,10 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     if (replicateS) replicator = mountReplicator(store, name, replicateS)
     if (web) process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
-    const why = await unmounted(mount)
+    const why = await unmounted(mount, early)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {
+    early.release()
     await replicator?.stop()
     await web?.listening.close()
     await web?.source.close()
@@ -233,11 +235,36 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   }
 }
 
+interface HeldSignals {
+  /** the SIGINT or SIGTERM that arrived while the mount was coming up */
+  signal?: NodeJS.Signals
+  release(): void
+}
+
 /**
- * resolves with the reason once a signal arrives, the mount disappears, or something throws
- * where nobody catches it (logged; the mount is then taken down cleanly instead of left stale)
+ * heldSignals holds a SIGINT or SIGTERM that arrives while the mount comes up, for unmounted()
+ * to act on once it is up: the default action would kill the process and leave the mount stale
+ * (the kernel lists a mount before Mount.mount resolves)
  */
-function unmounted(mount: Mount): Promise<string> {
+function heldSignals(): HeldSignals {
+  const held: HeldSignals = {
+    release: () => {
+      process.off('SIGINT', hold)
+      process.off('SIGTERM', hold)
+    },
+  }
+  const hold = (signal: NodeJS.Signals) => { held.signal = signal }
+  process.once('SIGINT', hold)
+  process.once('SIGTERM', hold)
+  return held
+}
+
+/**
+ * resolves with the reason once a signal arrives (or arrived while mounting: early), the mount
+ * disappears, or something throws where nobody catches it (logged; the mount is then taken
+ * down cleanly instead of left stale)
+ */
+function unmounted(mount: Mount, early: HeldSignals): Promise<string> {
   return new Promise(done => {
     let finished = false
     const finish = (why: string) => {
@@ -264,6 +291,8 @@ function unmounted(mount: Mount): Promise<string> {
       finish('uncaught exception')
     })
     process.on('unhandledRejection', err => log.error({ dir: mount.dir, err }, 'unhandled rejection'))
+    early.release()
+    if (early.signal) finish(early.signal)
   })
 }
 

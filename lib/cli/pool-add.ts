@@ -7,7 +7,7 @@ import { loadDriver } from '../../drivers'
 import { ConfigError } from '../errors'
 import { POOL_NAME, type PoolSpec } from '../placement/pool-map'
 import { print } from './run'
-import { openDriver, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
+import { openDriver, probeWrites, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 
 export interface PoolAddOptions extends PlacementCliOptions {
   driver: string
@@ -69,7 +69,12 @@ export async function poolAdd(name: string, opts: PoolAddOptions): Promise<PoolS
   return withPlacement(opts, async placement => {
     // the store and the name first: opening the driver may create the pool (a local directory)
     refuseTaken((await placement.load()).pools)
-    await (await openDriver(spec)).close()
+    const driver = await openDriver(spec)
+    try {
+      await probeWrites(name, driver)
+    } finally {
+      await driver.close()
+    }
     await placement.update(c => {
       refuseTaken(c.pools)
       return { ...c, pools: [...c.pools, spec] }

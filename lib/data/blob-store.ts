@@ -6,7 +6,9 @@
 // A read trusts a copy only after checking its hash: a missing or corrupt copy is skipped,
 // logged and listed in badCopies for the replicator to repair, and the next pool is tried.
 // Every call to a pool has a deadline (poolTimeoutMs), so a pool that hangs counts as a failed
-// one: a read moves on to the next copy, a put to the next pool. When every pool refuses a put
+// one: a read moves on to the next copy, a put to the next pool, and for SLOW_FOR_MS after a
+// timeout the pool is tried after the others (so a hung pool costs one deadline, not one per
+// read). When every pool refuses a put
 // for the same reason (all full, all read-only, all past the deadline), that errno is the put's; otherwise EIO.
 import type { PoolDriver, PoolUsage } from '../../drivers/driver'
 import { ConfigError, EIO, ETIMEDOUT, FsError, toErrno, type ErrnoCode } from '../errors'
@@ -48,6 +50,9 @@ export interface BlobStoreOptions {
 /** the default deadline of one pool call: long enough for a 4 MiB block over a slow link */
 export const POOL_TIMEOUT_MS = 10_000
 
+/** how long a pool that timed out is tried after the others */
+const SLOW_FOR_MS = 60_000
+
 /** errnos that say why a pool refuses writes, passed on as they are when every pool says the same */
 const REFUSALS: ReadonlySet<ErrnoCode> = new Set(['ENOSPC', 'EROFS', 'EDQUOT', 'EFBIG', 'ETIMEDOUT'])
 
@@ -66,6 +71,8 @@ export class BlobStore {
   private readonly log: Log
   private readonly placement: Placement | undefined
   private readonly poolTimeoutMs: number
+  /** pool name -> until when it is tried last, having timed out */
+  private readonly slowUntil = new Map<string, number>()
   /** pools that took a blob since their last sync: only they have anything to make durable */
   private readonly unsynced = new Set<Pool>()
   // concurrent reads of one uncached blob share a single fetch
@@ -93,7 +100,7 @@ export class BlobStore {
     const id = await idOf(data)
     const plan = this.placement?.targets(id, path)
     // a target that fails is stood in for by the next target, then by any other pool (the replicator moves it later)
-    const order = plan ? this.withTargetsFirst(plan.pools) : this.pools
+    const order = this.responsiveFirst(plan ? this.withTargetsFirst(plan.pools) : this.pools)
     const copies = plan ? Math.min(plan.sync, order.length) : this.copies
     const written: string[] = []
     const refusals = new Set<ErrnoCode>()
@@ -206,7 +213,7 @@ export class BlobStore {
    * other pool, where it may still be before the replicator has moved it).
    */
   private async fetchVerified(id: string): Promise<Buffer> {
-    for (const pool of this.placement ? this.withTargetsFirst(this.placement.readOrder(id)) : this.pools) {
+    for (const pool of this.responsiveFirst(this.placement ? this.withTargetsFirst(this.placement.readOrder(id)) : this.pools)) {
       let data: Buffer
       try {
         data = await this.withDeadline(pool, 'get', () => pool.driver.get(id))
@@ -226,11 +233,21 @@ export class BlobStore {
     throw EIO(`blob ${id}: no pool holds a good copy`)
   }
 
+  /** responsiveFirst is pools in their order, those that timed out lately moved to the end */
+  private responsiveFirst(pools: Pool[]): Pool[] {
+    const now = Date.now()
+    const slow = (p: Pool) => (this.slowUntil.get(p.name) ?? 0) > now
+    return [...pools.filter(p => !slow(p)), ...pools.filter(slow)]
+  }
+
   /** withDeadline runs one call to a pool, failing it with ETIMEDOUT after poolTimeoutMs (a late answer is dropped) */
   private withDeadline<T>(pool: Pool, call: string, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(ETIMEDOUT(`pool ${pool.name}: ${call} took over ${this.poolTimeoutMs} ms`)), this.poolTimeoutMs)
+      timer = setTimeout(() => {
+        this.slowUntil.set(pool.name, Date.now() + SLOW_FOR_MS)
+        reject(ETIMEDOUT(`pool ${pool.name}: ${call} took over ${this.poolTimeoutMs} ms`))
+      }, this.poolTimeoutMs)
     })
     return Promise.race([fn(), late]).finally(() => clearTimeout(timer))
   }

@@ -13,14 +13,23 @@ export interface FormatOptions {
   pools: Settings['pools']
 }
 
-/** format writes the settings and the root directory of a new filesystem. */
-export async function format(store: MetaStore, opts: FormatOptions): Promise<void> {
+/** checkFormat refuses format options that cannot make a filesystem, and a name taken in store, before anything is written */
+export async function checkFormat(store: MetaStore, opts: FormatOptions): Promise<number> {
   checkFsName(opts.name)
   const blockSize = opts.blockSize ?? 4 * 1024 * 1024
   if (!Number.isInteger(blockSize) || blockSize < 4096 || blockSize > CHUNK_SIZE || CHUNK_SIZE % blockSize !== 0) {
     throw new ConfigError('block-size', `${blockSize} must be a power of two between 4 KiB and 64 MiB`)
   }
   if (Object.keys(opts.pools).length === 0) throw new ConfigError('pools', 'a filesystem needs at least one pool')
+  if (await exists(store, opts.name)) throw alreadyFormatted(opts.name)
+  return blockSize
+}
+
+const alreadyFormatted = (name: string) => new ConfigError('name', `filesystem '${name}' is already formatted in this metadata store`)
+
+/** format writes the settings and the root directory of a new filesystem. */
+export async function format(store: MetaStore, opts: FormatOptions): Promise<void> {
+  const blockSize = await checkFormat(store, opts)
   const keys = new Keys(opts.name)
   const now = Date.now()
   const settings: Settings = {
@@ -39,7 +48,7 @@ export async function format(store: MetaStore, opts: FormatOptions): Promise<voi
       { type: 'put', key: keys.nextInode(), value: String(ROOT_INO + 1) },
     ],
   )
-  if (!res.succeeded) throw new ConfigError('name', `filesystem '${opts.name}' is already formatted in this metadata store`)
+  if (!res.succeeded) throw alreadyFormatted(opts.name)
 }
 
 /** exists tells whether a filesystem of this name is formatted in the store. */
