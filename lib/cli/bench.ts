@@ -80,6 +80,19 @@ export async function options(dir: string | undefined, o: BenchCliOptions): Prom
   }
 }
 
+/** the options only the geo benchmark (--lab) reads, and those only the single-site one reads that --lab would ignore */
+const LAB_ONLY = ['sites', 'rtt', 'jitter', 'labCount']
+const NOT_WITH_LAB = ['meta', 'plot']
+
+/** refuseIgnored fails on an option typed for the benchmark not chosen, which would be ignored silently */
+function refuseIgnored(cmd: Command, lab: boolean): void {
+  for (const key of lab ? NOT_WITH_LAB : LAB_ONLY) {
+    if (cmd.getOptionValueSource(key) !== 'cli') continue
+    const field = key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)
+    throw new ConfigError(field, lab ? 'does not apply to bench --lab' : 'applies only with --lab')
+  }
+}
+
 /** geoCommand runs the geo benchmark (--lab) and prints its tables or JSON */
 async function geoCommand(dir: string | undefined, opts: BenchCliOptions): Promise<void> {
   const at = dir === undefined ? undefined : (await options(dir, opts)).dir
@@ -110,7 +123,8 @@ export function benchCommand(): Command {
     .option('--lab-count <n>', 'with --lab: operations per kind and site', '20')
     .option('--json', 'print JSON')
     .option('--plot <file>', 'also write the ratios as an SVG chart to file')
-    .action(async (dir: string | undefined, opts: BenchCliOptions) => {
+    .action(async (dir: string | undefined, opts: BenchCliOptions, cmd: Command) => {
+      refuseIgnored(cmd, opts.lab === true)
       if (opts.lab) return geoCommand(dir, opts)
       const o = await options(dir, opts)
       const plot = await plotFile(opts.plot)

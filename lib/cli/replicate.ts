@@ -141,9 +141,11 @@ export function summary(r: PassResult): string {
 async function service(opts: ReplicateOptions): Promise<void> {
   const intervalS = intervalOf(opts.interval)
   const bandwidth = bandwidthOf(opts)
-  const metrics = opts.metrics === undefined ? undefined : await listen('metrics', opts.metrics, { '/metrics': metricsRoute() })
-  if (metrics) process.stdout.write(`meridian: metrics at http://${metrics.address}/metrics\n`)
   await withPlacement(opts, async (placement, store) => {
+    // a filesystem that is not there fails here, before anything listens, not at every pass
+    await placement.load()
+    const metrics = opts.metrics === undefined ? undefined : await listen('metrics', opts.metrics, { '/metrics': metricsRoute() })
+    if (metrics) process.stdout.write(`meridian: metrics at http://${metrics.address}/metrics\n`)
     const stopped = new Promise(resolve => { for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, resolve) })
     const replicator = startReplicator(store, placement.fsName, {
       intervalS,
@@ -153,7 +155,8 @@ async function service(opts: ReplicateOptions): Promise<void> {
     })
     await stopped
     await replicator.stop()
-  }).finally(() => metrics?.close())
+    await metrics?.close()
+  })
 }
 
 export function replicateCommand(): Command {
@@ -164,8 +167,9 @@ export function replicateCommand(): Command {
     .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
     .option('--metrics <addr>', 'as a service: serve Prometheus metrics (/metrics) on HOST:PORT, :PORT or PORT')
     .action(async (opts: ReplicateOptions) => {
-      // --interval belongs to the service: with --once it would silently do nothing
+      // --interval and --metrics belong to the service: with --once they would silently do nothing
       if (opts.once && opts.interval !== undefined) throw new ConfigError('interval', 'sets the time between passes of the service; --once makes one pass: give one or the other')
+      if (opts.once && opts.metrics !== undefined) throw new ConfigError('metrics', 'is served while the service runs; --once makes one pass: give one or the other')
       if (!opts.once) return service(opts)
       const r = await replicateOnce({ ...opts, progress: progressMode(opts.json) })
       print(opts.json, { ...r }, summary(r))

@@ -40,7 +40,14 @@ export async function up(opts: LabOptions): Promise<LabState> {
   const dir = resolve(opts.dir)
   const old = readState(dir)
   if (old) throw new ConfigError('dir', `${dir} holds a lab already (state in ${join(dir, 'lab.json')}): run meridian lab down --dir ${dir} first`)
-  for (const s of opts.sites) mkdirSync(join(dir, s), { recursive: true })
+  for (const s of opts.sites) {
+    const at = join(dir, s)
+    try {
+      mkdirSync(at, { recursive: true })
+    } catch (err) {
+      throw new ConfigError('dir', `cannot create ${at} (${(err as NodeJS.ErrnoException).code})`)
+    }
+  }
   const state: LabState = { dir, rttMs: opts.rttMs, jitterMs: opts.jitterMs, sites: await planSites(opts.sites), processes: [] }
   writeState(state)
   const table = new ProcessTable(state)

@@ -54,7 +54,7 @@ const ownStore: StoreOpener = async url => {
 
 /** createSnapshot cuts every group of filesystem fsName and records the cut as snapshot `name` */
 export async function createSnapshot(root: MetaStore, fsName: string, name: string, pages: PageStore, open = ownStore): Promise<SnapshotRecord> {
-  if (!NAME.test(name)) throw new ConfigError('name', `'${name}' must be 1-64 letters, digits, '.', '_' or '-'`)
+  if (!NAME.test(name)) throw new ConfigError('snapshot', `'${name}' must be 1-64 letters, digits, '.', '_' or '-'`)
   const keys = new Keys(fsName)
   if ((await root.get(keys.snapshot(name))).kv) throw EEXIST(`snapshot '${name}' exists already`)
   const stores = new Map<string, MetaStore>([[String(ROOT_GROUP), root]])
@@ -90,7 +90,7 @@ export async function listSnapshots(root: MetaStore, fsName: string): Promise<Sn
 export async function getSnapshot(root: MetaStore, fsName: string, name: string): Promise<SnapshotRecord> {
   const key = new Keys(fsName).snapshot(name)
   const { kv } = await root.get(key)
-  if (!kv) throw ENOENT(`no snapshot '${name}' in filesystem '${fsName}'`)
+  if (!kv) throw new ConfigError('snapshot', `no snapshot '${name}' in filesystem '${fsName}'`)
   return decodeSnapshot(key, kv.value)
 }
 
