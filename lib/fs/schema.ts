@@ -18,6 +18,8 @@
 //                                      so one planned under an older configuration is refused
 //   fs/<name>/txn/<txid>               a cross-group transaction's record, in its coordinator group
 //                                      (while it runs, the keys it holds read as intent envelopes)
+//   fs/<name>/commit/<sid>/<slot>      the marker of a session's last commit in that slot (random
+//                                      bytes), bound to its lease: tells a retried commit it applied
 //
 // The root group alone also holds the configuration (each change bumps the epoch in every group):
 //   fs/<name>/group/<group name>       JSON GroupRecord: the group's id and metadata URL
@@ -79,6 +81,7 @@ export class Keys {
   partition(path: string): string { return this.partitions() + path }
   member(): string { return this.prefix + 'member' }
   txns(): string { return this.prefix + 'txn/' }
+  commitMarker(sid: string, slot: number): string { return `${this.prefix}commit/${sid}/${slot}` }
 
   /**
    * parse takes a key of section s apart; undefined when it does not start with a well-formed

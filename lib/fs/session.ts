@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { MetaError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import { SessionMarkers } from './commit-markers'
 import type { Keys } from './schema'
 
 /** seconds a session outlives its last keep-alive */
@@ -22,9 +23,12 @@ export class Session {
   private readonly listeners: RenewListener[] = []
   private renewing: Promise<void> | undefined
   private closed = false
+  /** the marker keys that make this session's commits safe to retry (tx.ts), bound to its lease */
+  readonly markers: SessionMarkers
 
   private constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly ttl: number, first: { sid: string; lease: number }) {
     this.current = first
+    this.markers = new SessionMarkers(this, keys)
     this.timer = setInterval(() => this.keepAlive(), (ttl * 1000) / 4)
     this.timer.unref()
   }

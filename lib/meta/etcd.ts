@@ -9,6 +9,7 @@ import { noop } from 'cockatiel'
 import { ConfigError, MetaError } from '../errors'
 import { registerEngine } from './registry'
 import { checkTxn } from './request'
+import { FAILPOINTS, failpointOn } from '../txn/failpoints'
 import { withRetry, type RetryOptions } from './retry'
 import {
   prefixEnd, toBuffer,
@@ -125,7 +126,14 @@ export class EtcdStore implements MetaStore {
       failure: failure.map(toRequestOp),
     }
     // etcd3's typings want enum numbers; the proto loader accepts the enum names too.
-    const res = await this.call(o => this.client.kv.txn(request as never, o))
+    let replyLost = success.some(op => op.type !== 'get') && failpointOn(FAILPOINTS.replyLost)
+    const res = await this.call(async o => {
+      const r = await this.client.kv.txn(request as never, o)
+      if (!replyLost) return r
+      // the failpoint: the commit applied, its reply is lost, and the retry policy sends it again
+      replyLost = false
+      throw new Error(`request timed out (failpoint ${FAILPOINTS.replyLost}: the reply was dropped)`)
+    })
     const ops = res.succeeded ? success : failure
     return {
       succeeded: res.succeeded,
