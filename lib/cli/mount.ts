@@ -98,7 +98,7 @@ async function openWaiting(meta: string): Promise<MetaStore> {
   const giveUp = Date.now() + LOCK_WAIT_MS
   for (;;) {
     try {
-      return await openStore(meta, { deadlineMs: 5_000 })
+      return await openStore(meta) // every operation of the mount gets the default deadline (lib/meta/retry.ts)
     } catch (err) {
       if (!(err instanceof MetaError && err.code === 'ELOCKED') || Date.now() > giveUp) throw err
       await sleep(200)

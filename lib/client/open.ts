@@ -15,13 +15,14 @@ import { listGroups } from '../fs/config'
 import { ROOT_GROUP } from '../fs/ino'
 import { Keys } from '../fs/schema'
 import { engineScheme } from '../meta/registry'
+import { DEADLINE_MS } from '../meta/retry'
 import type { MetaStore } from '../meta/store'
 import { openPlacedPools } from '../placement/placed-pools'
 import { openShared } from './shared-stores'
 import { ConfigError } from '../errors'
 
-/** how long opening a further group's store may take before its operations fail */
-const GROUP_DEADLINE_MS = 5_000
+/** how long an operation in a further group's store may take before it fails (the mount's deadline) */
+const GROUP_DEADLINE_MS = DEADLINE_MS
 
 export interface ClientOptions extends Omit<OpenOptions, 'owns' | 'causality' | 'openGroup'> {
   /** the filesystem's name in the store (default 'meridian') */

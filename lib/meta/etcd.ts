@@ -5,7 +5,7 @@
 // member's local state, and the header revision is that member's, so a caller can tell how
 // far behind the answer is (lib/causal builds on this). Everything else goes to the cluster.
 import { Etcd3, isRecoverableError, type IKeyValue, type IRequestOp, type IResponseOp } from 'etcd3'
-import { noop } from 'cockatiel'
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, noop } from 'cockatiel'
 import { ConfigError, MetaError } from '../errors'
 import { registerEngine } from './registry'
 import { checkTxn } from './request'
@@ -223,10 +223,18 @@ export class EtcdStore implements MetaStore {
   }
 }
 
+/** a member that failed a call (refused, reset, hung past its attempt) is passed over for this long */
+const PASS_OVER_MS = 3_000
+
 function connect(hosts: string[]): Etcd3 {
   return new Etcd3({
     hosts,
-    faultHandling: { global: noop },
+    // With several members, one failure is enough to pass a member over (etcd3's default waits
+    // for three, so a stopped leader could take three whole attempts); its next call is a probe.
+    faultHandling: {
+      global: noop,
+      ...(hosts.length > 1 && { host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: PASS_OVER_MS, breaker: new ConsecutiveBreaker(1) }) }),
+    },
     // Large values are allowed up to etcd's own request limit, which we check first.
     grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
   })
