@@ -103,7 +103,7 @@ t.test('etcd faults under a running writer', { timeout: 300_000 }, async t => {
     const to = await okAfter(resumed, 5)
     const d = await during(from, back)
     if (failures === 'expected') t.ok(d.errors.length > 0, `${what}: attempts failed meanwhile (${d.errors.length})`)
-    t.same(d.errors.filter(e => !/^(ETIMEDOUT|EIO)$/.test(e.detail)).map(e => e.detail), [], `${what}: ${d.errors.length} attempts failed, each with ETIMEDOUT or EIO`)
+    t.same(d.errors.filter(e => !/^(ETIMEDOUT|EIO)$/.test(e.detail)).map(e => e.detail), [], `${what}: ${d.errors.length} attempts failed (${d.errors.map(e => e.detail).join(', ') || 'none'}), each with ETIMEDOUT or EIO`)
     const slowest = Math.max(0, ...d.errors.map(e => e.end - e.start))
     t.ok(slowest <= FAIL_WITHIN_MS, `each failed within ${FAIL_WITHIN_MS} ms (the slowest took ${slowest} ms; the longest attempt ${d.longestMs} ms)`)
     t.ok(to > resumed, `the writer went on by itself, without a remount: ${resumed - back} ms after the members were started again`)
