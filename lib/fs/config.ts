@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { firstIno, MAX_GROUPS, ROOT_GROUP } from './ino'
+import { commitOnce } from './tx'
 import {
   decodeRecord, encodeRecord, Keys, type GroupRecord, type MemberRecord, type PartitionRecord,
 } from './schema'
@@ -27,15 +28,16 @@ export async function readEpoch(store: MetaStore, keys: Keys): Promise<number> {
   return Number((await store.get(keys.epoch())).kv?.value.toString() ?? 0)
 }
 
-/** bumpEpoch moves the epoch of each store on by one */
+/**
+ * bumpEpoch moves the epoch of each store on by one. A failed compare means the epoch moved
+ * after the change it announces was written (by someone else, or by this very request before
+ * its reply was lost): either way mounts re-read the configuration, so once is enough.
+ */
 export async function bumpEpoch(stores: MetaStore[], keys: Keys): Promise<void> {
   for (const store of stores) {
-    for (;;) {
-      const { kv } = await store.get(keys.epoch())
-      const next = String(Number(kv?.value.toString() ?? 0) + 1)
-      const res = await store.txn([{ key: keys.epoch(), target: 'mod', op: '=', value: kv?.modRevision ?? 0 }], [{ type: 'put', key: keys.epoch(), value: next }])
-      if (res.succeeded) break
-    }
+    const { kv } = await store.get(keys.epoch())
+    const next = String(Number(kv?.value.toString() ?? 0) + 1)
+    await store.txn([{ key: keys.epoch(), target: 'mod', op: '=', value: kv?.modRevision ?? 0 }], [{ type: 'put', key: keys.epoch(), value: next }])
   }
 }
 
@@ -57,7 +59,9 @@ export async function addGroup(root: MetaStore, store: MetaStore, keys: Keys, na
   const id = Math.max(ROOT_GROUP, ...groups.map(g => g.id)) + 1
   if (id >= MAX_GROUPS) throw new ConfigError('group', `a filesystem has at most ${MAX_GROUPS - 1} groups besides the root`)
   const member: MemberRecord = { fs: keys.name, group: name, id }
-  const claimed = await store.txn(
+  // a retry after a lost reply finds its own records in place (tx.ts, commitOnce)
+  const claimed = await commitOnce(
+    store,
     [{ key: keys.member(), target: 'create', op: '=', value: 0 }],
     [
       { type: 'put', key: keys.member(), value: encodeRecord(member) },
@@ -65,13 +69,13 @@ export async function addGroup(root: MetaStore, store: MetaStore, keys: Keys, na
       { type: 'put', key: keys.epoch(), value: '1' },
     ],
   )
-  if (!claimed.succeeded) {
+  if (!claimed) {
     const other = decodeRecord<MemberRecord>((await store.get(keys.member())).kv!.value)
     throw new ConfigError('meta-url', `${url} already holds group '${other.group}' of filesystem '${other.fs}'`)
   }
   const record: GroupRecord = { name, id, url }
-  const listed = await root.txn([{ key: keys.group(name), target: 'create', op: '=', value: 0 }], [{ type: 'put', key: keys.group(name), value: encodeRecord(record) }])
-  if (!listed.succeeded) throw new ConfigError('group', `group '${name}' exists already`)
+  const listed = await commitOnce(root, [{ key: keys.group(name), target: 'create', op: '=', value: 0 }], [{ type: 'put', key: keys.group(name), value: encodeRecord(record) }])
+  if (!listed) throw new ConfigError('group', `group '${name}' exists already`)
   await bumpEpoch([root], keys)
   return record
 }

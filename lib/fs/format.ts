@@ -5,6 +5,7 @@ import { ConfigError } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { encodeInode, S_IFDIR, type Inode } from './inode'
 import { decodeSettings, encodeSettings, Keys, LAYOUT, ROOT_INO, type Settings } from './schema'
+import { commitOnce } from './tx'
 
 export interface FormatOptions {
   name: string
@@ -40,7 +41,9 @@ export async function format(store: MetaStore, opts: FormatOptions): Promise<voi
     ino: ROOT_INO, mode: S_IFDIR | 0o755, uid: 0, gid: 0, nlink: 2, size: 4096, rdev: 0,
     atimeMs: now, mtimeMs: now, ctimeMs: now, parent: ROOT_INO, entries: 0,
   }
-  const res = await store.txn(
+  // the settings hold the time of creation: a retry after a lost reply knows them for its own
+  const made = await commitOnce(
+    store,
     [{ key: keys.setting(), target: 'create', op: '=', value: 0 }],
     [
       { type: 'put', key: keys.setting(), value: encodeSettings(settings) },
@@ -48,7 +51,7 @@ export async function format(store: MetaStore, opts: FormatOptions): Promise<voi
       { type: 'put', key: keys.nextInode(), value: String(ROOT_INO + 1) },
     ],
   )
-  if (!res.succeeded) throw alreadyFormatted(opts.name)
+  if (!made) throw alreadyFormatted(opts.name)
 }
 
 /** exists tells whether a filesystem of this name is formatted in the store. */

@@ -54,7 +54,7 @@ export class Group {
     const marks = new OpenMarks(store, keys, { session, isOpen: opts.isOpen, reap: opts.reap })
     session.onRenew(() => marks.renewed())
     const group = new Group(
-      id, store, keys, session, marks, new InodeAllocator(store, keys, id),
+      id, store, keys, session, marks, new InodeAllocator(store, keys, id, session.markers),
       { value: kv?.value ?? null, rev: kv?.modRevision ?? 0 }, opts.epochChanged, opts.resolve,
     )
     await marks.watchGone()
@@ -66,7 +66,7 @@ export class Group {
     return transact(this.store, what, async tx => {
       await this.guard(tx)
       return fn(tx)
-    }, this.resolve)
+    }, this.resolve, this.session.markers)
   }
 
   /**

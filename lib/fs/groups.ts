@@ -73,7 +73,7 @@ export class Groups {
         const g = await this.of(ino)
         let tx = parts.get(g.id)
         if (!tx) {
-          tx = new Tx(g.store, before?.get(g.id))
+          tx = new Tx(g.store, before?.get(g.id), g.session.markers)
           parts.set(g.id, tx)
           await g.guard(tx)
         }
@@ -103,7 +103,16 @@ export class Groups {
         ops: ops.filter((op): op is Exclude<typeof op, { type: 'get' }> => op.type !== 'get'),
       }
     })
-    const res = await crossGroupCommit(name => stores.get(name)!, String(writers[0][0]), participants, { recordPrefix: this.keys.txns(), timeoutMs: this.crossTimeoutMs })
+    const coordinator = await this.byId(writers[0][0])
+    const slot = coordinator.session.markers.take()
+    let res
+    try {
+      res = await crossGroupCommit(name => stores.get(name)!, String(coordinator.id), participants, {
+        recordPrefix: this.keys.txns(), timeoutMs: this.crossTimeoutMs, marker: { key: slot.key, lease: slot.lease },
+      })
+    } finally {
+      slot.release()
+    }
     if (res.outcome === 'conflict' && res.intent) await this.resolve(res.intent)
     else if (res.outcome === 'conflict') await this.fenceLifted(stores.get(res.group)!)
     return res.outcome === 'committed'

@@ -5,7 +5,7 @@ import { ENOSPC } from '../errors'
 import type { MetaStore } from '../meta/store'
 import { endIno, firstIno } from './ino'
 import type { Keys } from './schema'
-import { transact } from './tx'
+import { transact, type CommitMarkers } from './tx'
 
 const BATCH = 1000
 
@@ -14,7 +14,7 @@ export class InodeAllocator {
   private end = 0
   private refilling: Promise<void> | undefined
 
-  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly group: number) {}
+  constructor(private readonly store: MetaStore, private readonly keys: Keys, private readonly group: number, private readonly markers?: CommitMarkers) {}
 
   /** take hands out an unused inode number */
   async take(): Promise<number> {
@@ -38,7 +38,7 @@ export class InodeAllocator {
       if (next + BATCH > endIno(this.group)) throw ENOSPC(`group ${this.group} has no inode numbers left`)
       tx.put(this.keys.nextInode(), String(next + BATCH))
       return next
-    })
+    }, undefined, this.markers)
     this.next = start
     this.end = start + BATCH
   }

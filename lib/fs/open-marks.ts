@@ -123,7 +123,7 @@ export class OpenMarks {
         const there = batch.filter((_, k) => found[k] !== null)
         for (const ino of there) this.put(tx, ino)
         return there
-      })
+      }, undefined, this.owner.session.markers)
       for (const ino of kept) this.committed(ino)
     }
   }
@@ -181,7 +181,7 @@ export class OpenMarks {
         const found = await tx.get(...marks, ...closed.map(ino => this.keys.gone(ino)))
         marks.forEach((key, n) => { if (found[n]) tx.delete(key) })
         return { reopened, gone: closed.filter((_, n) => found[closed.length + n] !== null) }
-      })
+      }, undefined, this.owner.session.markers)
     } catch (err) {
       // nothing was deleted: the marks are still held, and linger to be tried again
       for (const ino of inodes) {

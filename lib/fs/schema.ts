@@ -20,6 +20,8 @@
 //                                      (while it runs, the keys it holds read as intent envelopes)
 //   fs/<name>/fence                    while a snapshot is being cut: no cross-group transaction
 //                                      may prepare in this group (bound to the snapshot's lease)
+//   fs/<name>/commit/<sid>/<slot>      the marker of a session's last commit in that slot (random
+//                                      bytes), bound to its lease: tells a retried commit it applied
 //
 // The root group alone also holds the configuration (each change bumps the epoch in every group):
 //   fs/<name>/group/<group name>       JSON GroupRecord: the group's id and metadata URL
@@ -86,6 +88,7 @@ export class Keys {
   fence(): string { return this.prefix + 'fence' }
   snapshots(): string { return this.prefix + 'snapshot/' }
   snapshot(name: string): string { return this.snapshots() + name }
+  commitMarker(sid: string, slot: number): string { return `${this.prefix}commit/${sid}/${slot}` }
 
   /**
    * parse takes a key of section s apart; undefined when it does not start with a well-formed

@@ -10,6 +10,7 @@ import { hostname } from 'node:os'
 import { MetaError } from '../errors'
 import { log } from '../log'
 import type { MetaStore } from '../meta/store'
+import { SessionMarkers } from './commit-markers'
 import type { Keys } from './schema'
 import { DEFAULTS } from '../config/tunables'
 
@@ -24,12 +25,15 @@ export class Session {
   private readonly listeners: RenewListener[] = []
   private renewing: Promise<void> | undefined
   private closed = false
+  /** the marker keys that make this session's commits safe to retry (tx.ts), bound to its lease */
+  readonly markers: SessionMarkers
 
   private constructor(
     private readonly store: MetaStore, private readonly keys: Keys, private readonly ttl: number,
     private readonly mountpoint: string | undefined, first: { sid: string; lease: number },
   ) {
     this.current = first
+    this.markers = new SessionMarkers(this, keys)
     this.timer = setInterval(() => this.keepAlive(), (ttl * 1000) / 4)
     this.timer.unref()
   }

@@ -3,10 +3,15 @@
 // conflict run the whole operation again on fresh reads (bounded, with jittered backoff).
 // A key that a cross-group transaction holds reads as its intent envelope (lib/txn): the read
 // stops the run (IntentMet), the envelope is settled from its record, and the run starts again.
+// A commit may apply although its reply was lost, and the engine's retry then finds its compares
+// failed: so every commit also writes a marker (a key of its own, a random value) and reads it
+// back in the failure branch; finding its own value there, it knows it committed
+// (docs/reliability.md, "Ambiguous commits").
+import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { EAGAIN } from '../errors'
+import { EAGAIN, MetaError } from '../errors'
 import { countConflict } from '../metrics/counters'
-import type { Compare, MetaStore, Op } from '../meta/store'
+import { toBuffer, type Compare, type KeyValue, type MetaStore, type Op, type TxnResult } from '../meta/store'
 import { decodeIntent, type Intent } from '../txn/intent'
 
 const MAX_ATTEMPTS = 40
@@ -22,6 +27,48 @@ export class IntentMet extends Error {
 /** A Resolver settles the transaction of an intent met, so that the key reads as committed or as before */
 export type Resolver = (intent: Intent) => Promise<void>
 
+/** A MarkerSlot is a marker key that one commit holds alone until it releases it */
+export interface MarkerSlot {
+  key: string
+  lease?: number
+  release(): void
+}
+
+/** CommitMarkers hands out marker keys (group.ts: a few per session, bound to its lease) */
+export interface CommitMarkers {
+  take(): MarkerSlot
+  /** leaseLost runs when a commit was refused for a lease that expired: renew it before the next try */
+  leaseLost(): Promise<void>
+}
+
+/**
+ * appliedBefore is, for a transaction whose compares failed, the revision at which an earlier
+ * attempt of this very request applied it: its failure branch ends with a read of a key that
+ * it puts with a value no one else writes (a marker, or a record holding a fresh id), and the
+ * value read is the one put. Undefined otherwise.
+ */
+export function appliedBefore(success: Op[], failure: Op[], res: TxnResult): number | undefined {
+  const read = failure[failure.length - 1]
+  if (res.succeeded || read?.type !== 'get') return undefined
+  const key = toBuffer(read.key)
+  const mark = success.find(op => op.type === 'put' && toBuffer(op.key).equals(key))
+  const found = res.results[res.results.length - 1] as KeyValue | null | number | undefined
+  if (mark?.type !== 'put' || !found || typeof found === 'number' || !toBuffer(found.value).equals(toBuffer(mark.value))) return undefined
+  return found.modRevision
+}
+
+/**
+ * commitOnce runs a guarded transaction whose first op puts a value no one else writes: when a
+ * retry after a lost reply finds its compares failed and that value in place, it succeeded
+ */
+export async function commitOnce(store: MetaStore, compares: Compare[], ops: Op[]): Promise<boolean> {
+  const first = ops[0]
+  if (first?.type !== 'put') throw new MetaError('EINVAL', 'commitOnce: the first op must be a put')
+  const failure: Op[] = [{ type: 'get', key: first.key }]
+  const res = await store.txn(compares, ops, failure)
+  return res.succeeded || appliedBefore(ops, failure, res) !== undefined
+}
+
 export class Tx {
   private readonly seen = new Map<string, number>()
   private readonly values = new Map<string, Buffer | null>()
@@ -34,7 +81,7 @@ export class Tx {
    * @param previous the run of this operation that conflicted just before, if any: what it
    *   guarded tells which cached values proved stale
    */
-  constructor(readonly store: MetaStore, private readonly previous?: Tx) {}
+  constructor(readonly store: MetaStore, private readonly previous?: Tx, private readonly markers?: CommitMarkers) {}
 
   /**
    * guardedBefore is the mod revision the conflicting run before this one guarded key with
@@ -137,10 +184,33 @@ export class Tx {
     return { compares, ops: [...this.prefixDeletes, ...this.writes.values()] }
   }
 
-  /** commit applies the writes if nothing read has changed since; false on a conflict */
+  /**
+   * commit applies the writes if nothing read has changed since; false on a conflict. With
+   * markers, a commit that applied before its reply was lost counts as committed.
+   */
   async commit(): Promise<boolean> {
     const { compares, ops } = this.plan()
-    return (await this.store.txn(compares, ops)).succeeded
+    if (!this.markers) return (await this.store.txn(compares, ops)).succeeded
+    try {
+      return await this.markedCommit(compares, ops)
+    } catch (err) {
+      if (!(err instanceof MetaError && err.code === 'ELEASE')) throw err
+      // refused, so not applied: once the session has a live lease again, try once more
+      await this.markers.leaseLost()
+      return this.markedCommit(compares, ops)
+    }
+  }
+
+  private async markedCommit(compares: Compare[], ops: Op[]): Promise<boolean> {
+    const slot = this.markers!.take()
+    try {
+      const success: Op[] = [...ops, { type: 'put', key: slot.key, value: randomBytes(8), lease: slot.lease }]
+      const failure: Op[] = [{ type: 'get', key: slot.key }]
+      const res = await this.store.txn(compares, success, failure)
+      return res.succeeded || appliedBefore(success, failure, res) !== undefined
+    } finally {
+      slot.release()
+    }
   }
 }
 
@@ -178,9 +248,9 @@ export async function attempts<T, R>(what: string, resolve: Resolver | undefined
  * transact runs fn in a fresh Tx until its commit succeeds. fn must only read through tx and
  * must not have effects outside it, since it may run several times.
  */
-export function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>, resolve?: Resolver): Promise<T> {
+export function transact<T>(store: MetaStore, what: string, fn: (tx: Tx) => Promise<T>, resolve?: Resolver, markers?: CommitMarkers): Promise<T> {
   return attempts<T, Tx>(what, resolve, async previous => {
-    const tx: Tx = new Tx(store, previous)
+    const tx: Tx = new Tx(store, previous, markers)
     const value = await fn(tx)
     return tx.empty || (await tx.commit()) ? { done: true, value } : { done: false, read: tx }
   })

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError, MetaError } from '../errors'
+import { FAILPOINTS, failpointOn } from '../txn/failpoints'
 import { registerEngine } from './registry'
 import { checkTxn } from './request'
 import {
@@ -179,6 +180,8 @@ export class EmbeddedStore implements MetaStore {
       const results = (succeeded ? success : failure).map(op => writer.apply(op))
       return { succeeded, revision: writer.commit(), results }
     })
+    // the failpoint: the commit applies, its reply is lost, and the very request comes again
+    if (success.some(op => op.type !== 'get') && failpointOn(FAILPOINTS.replyLost)) run.immediate()
     return run.immediate()
   }
 

@@ -5,11 +5,12 @@
 // member's local state, and the header revision is that member's, so a caller can tell how
 // far behind the answer is (lib/causal builds on this). Everything else goes to the cluster.
 import { Etcd3, isRecoverableError, type IKeyValue, type IRequestOp, type IResponseOp } from 'etcd3'
-import { noop } from 'cockatiel'
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, noop } from 'cockatiel'
 import { MetaError } from '../errors'
 import { registerEngine } from './registry'
 import { parseEtcdUrl, type EtcdTls } from './etcd-url'
 import { checkTxn } from './request'
+import { FAILPOINTS, failpointOn } from '../txn/failpoints'
 import { withRetry, type RetryOptions } from './retry'
 import {
   prefixEnd, toBuffer,
@@ -143,7 +144,14 @@ export class EtcdStore implements MetaStore {
       failure: failure.map(toRequestOp),
     }
     // etcd3's typings want enum numbers; the proto loader accepts the enum names too.
-    const res = await this.call(o => this.client.kv.txn(request as never, o))
+    let replyLost = success.some(op => op.type !== 'get') && failpointOn(FAILPOINTS.replyLost)
+    const res = await this.call(async o => {
+      const r = await this.client.kv.txn(request as never, o)
+      if (!replyLost) return r
+      // the failpoint: the commit applied, its reply is lost, and the retry policy sends it again
+      replyLost = false
+      throw new Error(`request timed out (failpoint ${FAILPOINTS.replyLost}: the reply was dropped)`)
+    })
     const ops = res.succeeded ? success : failure
     return {
       succeeded: res.succeeded,
@@ -252,13 +260,21 @@ export class EtcdStore implements MetaStore {
   }
 }
 
+/** a member that failed a call (refused, reset, hung past its attempt) is passed over for this long */
+const PASS_OVER_MS = 3_000
+
 function connect(hosts: string[], { tls, auth }: Pick<EtcdOptions, 'tls' | 'auth'>): Etcd3 {
   return new Etcd3({
     hosts,
     // grpc wants a CA: without one named, the system's (an empty buffer means the default roots)
     credentials: tls && { rootCertificate: tls.rootCertificate ?? Buffer.alloc(0), privateKey: tls.privateKey, certChain: tls.certChain },
     auth,
-    faultHandling: { global: noop },
+    // With several members, one failure is enough to pass a member over (etcd3's default waits
+    // for three, so a stopped leader could take three whole attempts); its next call is a probe.
+    faultHandling: {
+      global: noop,
+      ...(hosts.length > 1 && { host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: PASS_OVER_MS, breaker: new ConsecutiveBreaker(1) }) }),
+    },
     // Large values are allowed up to etcd's own request limit, which we check first.
     grpcOptions: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
   })

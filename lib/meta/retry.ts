@@ -5,10 +5,22 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { MetaError } from '../errors'
 import { countRetry } from '../metrics/counters'
 
+/**
+ * How long a metadata call retries before it fails with ETIMEDOUT: the bound an operation
+ * waits through a lost quorum (docs/reliability.md, "etcd faults"). A leader election takes
+ * about a second, so a failover fits many times over.
+ */
+export const DEADLINE_MS = 10_000
+/**
+ * How long one attempt may take: a member that hangs (stopped, cut off) is given up after this
+ * and the call goes to another; a commit cut off here may have applied, which lib/fs/tx.ts handles.
+ */
+export const ATTEMPT_MS = 3_000
+
 export interface RetryOptions {
-  /** give up after this long in all (default 15 s) */
+  /** give up after this long in all (default DEADLINE_MS) */
   deadlineMs?: number
-  /** the deadline of one attempt (default 5 s) */
+  /** the deadline of one attempt (default ATTEMPT_MS) */
   attemptMs?: number
 }
 
@@ -18,13 +30,13 @@ export async function withRetry<T>(
   opts: RetryOptions,
   what: string,
 ): Promise<T> {
-  const deadlineMs = opts.deadlineMs ?? 15_000
+  const deadlineMs = opts.deadlineMs ?? DEADLINE_MS
   const giveUp = Date.now() + deadlineMs
   let delay = 25
   let first: MetaError | undefined
   for (let attempts = 1; ; attempts++) {
     try {
-      return await attempt({ deadline: Math.min(giveUp, Date.now() + (opts.attemptMs ?? 5_000)) })
+      return await attempt({ deadline: Math.min(giveUp, Date.now() + (opts.attemptMs ?? ATTEMPT_MS)) })
     } catch (e) {
       const err = classify(e)
       if (!err.recoverable) throw err

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { MetaError } from '../errors'
 import { log } from '../log'
-import type { MetaStore } from '../meta/store'
+import { toBuffer, type KeyValue, type MetaStore, type Op } from '../meta/store'
 import { FAILPOINTS, failpoint } from './failpoints'
 import { applyPrepared, planGroup, prepareGroup, settleGroup, type GroupWork, type Groups, type Participant } from './group'
 import type { Intent } from './intent'
@@ -33,8 +33,13 @@ export async function crossGroupCommit(groups: Groups, coordinator: string, part
 
   // 1. The record comes before any envelope: so an envelope whose record is absent belongs to a
   //    transaction that can no longer commit (its commit compares the record's revision).
-  const created = await coord.txn([{ key, target: 'create', op: '=', value: 0 }], [{ type: 'put', key, value: encodeRecord(record) }])
-  if (!created.succeeded) throw new MetaError('EINVAL', `transaction record ${key} exists already`)
+  //    The txid is random: a record that exists with exactly our value is our own, written by
+  //    a request whose reply was lost and that the engine sent again.
+  const value = encodeRecord(record)
+  const created = await coord.txn([{ key, target: 'create', op: '=', value: 0 }], [{ type: 'put', key, value }], [{ type: 'get', key }])
+  const found = created.results[0] as KeyValue | null | undefined
+  if (!created.succeeded && !(found && toBuffer(found.value).equals(toBuffer(value)))) throw new MetaError('EINVAL', `transaction record ${key} exists already`)
+  const createdRevision = created.succeeded ? created.revision : found!.modRevision
   await failpoint(FAILPOINTS.afterRecord)
 
   // 2. Prepare every group at once (in parallel: a read, then the guarded write of the envelopes).
@@ -47,7 +52,7 @@ export async function crossGroupCommit(groups: Groups, coordinator: string, part
   const failed = prepared.findIndex(r => r.status === 'rejected' || !r.value.ok)
   const ready = prepared.flatMap(r => (r.status === 'fulfilled' && r.value.ok ? [r.value] : []))
   if (failed >= 0 || now() >= record.deadline) {
-    await abandon(groups, coord, key, txid, created.revision, works)
+    await abandon(groups, coord, key, txid, createdRevision, works)
     const r = prepared[failed]
     if (r === undefined) return { outcome: 'aborted', txid }
     if (r.status === 'rejected') throw r.reason
@@ -55,9 +60,18 @@ export async function crossGroupCommit(groups: Groups, coordinator: string, part
   }
 
   // 3. Commit: the one compare-and-swap that decides.
-  const commit = await coord.txn([{ key, target: 'mod', op: '=', value: created.revision }], [{ type: 'put', key, value: encodeRecord({ ...record, state: 'committed' }) }])
+  const marker: Op[] = opts.marker ? [{ type: 'put', key: opts.marker.key, value: txid, lease: opts.marker.lease }] : []
+  const commit = await coord.txn(
+    [{ key, target: 'mod', op: '=', value: createdRevision }],
+    [{ type: 'put', key, value: encodeRecord({ ...record, state: 'committed' }) }, ...marker],
+    opts.marker ? [{ type: 'get', key: opts.marker.key }] : [],
+  )
   let recordRevision = commit.revision
-  if (!commit.succeeded) {
+  const marked = commit.results[0] as KeyValue | null | undefined
+  if (!commit.succeeded && marked?.value.toString() === txid) {
+    // a retried request committed before it reported failure, and a resolver may have applied and cleared it since
+    recordRevision = marked.modRevision
+  } else if (!commit.succeeded) {
     // Only the coordinator commits; a retried request may have done so before it reported failure.
     const { kv } = await coord.get(key)
     if (!kv || decodeRecord(kv.value)?.state !== 'committed') {

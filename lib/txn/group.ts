@@ -6,7 +6,7 @@
 // that holds no envelope of the transaction any more was settled, and its prefix deletes ran
 // exactly once, in the same store transaction).
 import { EAGAIN, MetaError } from '../errors'
-import { toBuffer, type Compare, type KeyValue, type MetaStore, type Op } from '../meta/store'
+import { toBuffer, type Compare, type KeyValue, type MetaStore, type Op, type TxnResult } from '../meta/store'
 import { decodeIntent, encodeIntent, type Intent } from './intent'
 import type { GroupPlan } from './record'
 
@@ -111,10 +111,25 @@ export async function prepareGroup(store: MetaStore, work: GroupWork, base: Inte
     ops.push({ type: 'put', key, value: encodeIntent({ ...base, group: plan.group, key, prior, next }) })
     if (!under(key, plan.prefixes)) applyOps.push(next === null ? { type: 'delete', key } : { type: 'put', key, value: next })
   }
-  const res = await store.txn([...work.compares, ...guards], ops)
-  if (!res.succeeded) return { ok: false }
-  const applyGuards = guards.map(g => ({ ...g, value: res.revision }))
+  // The failure branch reads the keys back: envelopes exactly as we wrote them (they name our
+  // random txid) mean a request whose reply was lost prepared the group already.
+  const res = await store.txn([...work.compares, ...guards], ops, ops.map(op => ({ type: 'get' as const, key: (op as { key: Buffer }).key })))
+  const revision = res.succeeded ? res.revision : preparedBefore(ops, res.results)
+  if (revision === undefined) return { ok: false }
+  const applyGuards = guards.map(g => ({ ...g, value: revision }))
   return { ok: true, apply: { guards: applyGuards, ops: applyOps } }
+}
+
+/** preparedBefore is the revision at which every envelope of puts already stands as written, else undefined */
+function preparedBefore(puts: Op[], found: TxnResult['results']): number | undefined {
+  const kvs = found as Array<KeyValue | null>
+  const revision = kvs[0]?.modRevision
+  if (revision === undefined) return undefined
+  const same = puts.every((op, i) => {
+    const kv = kvs[i]
+    return op.type === 'put' && kv?.modRevision === revision && toBuffer(kv.value).equals(toBuffer(op.value))
+  })
+  return same ? revision : undefined
 }
 
 /**
