@@ -8,7 +8,7 @@ import { ConfigError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
 import { checkFormat } from '../fs/format'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
-import { probeWrites } from './placement-session'
+import { probeWrites } from './pool-probe'
 import { print } from './run'
 
 /** the filesystem name when none is given (lib/fs opens this one by default too) */

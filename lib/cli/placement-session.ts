@@ -3,9 +3,7 @@
 import type { Command } from 'commander'
 import { openPool } from '../../drivers'
 import type { PoolDriver } from '../../drivers/driver'
-import { randomBytes } from 'node:crypto'
-import { blobId } from '../data/blob-id'
-import { ConfigError, toErrno } from '../errors'
+import { ConfigError } from '../errors'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { PlacementStore } from '../placement/placement-config'
 import type { PoolSpec } from '../placement/pool-map'
@@ -52,18 +50,6 @@ export async function openDriver(pool: PoolSpec): Promise<PoolDriver> {
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(`pool ${pool.name}: ${err.field}`, err.message.slice(err.field.length + 2))
     throw err
-  }
-}
-
-/** probeWrites puts and deletes a small blob of its own, so that a pool that cannot take blobs is refused when it is added */
-export async function probeWrites(name: string, driver: PoolDriver): Promise<void> {
-  const data = randomBytes(32)
-  const id = blobId(data)
-  try {
-    await driver.put(id, data)
-    await driver.delete(id)
-  } catch (err) {
-    throw new ConfigError(`pool ${name}`, `cannot write to the pool (${toErrno(err)}: ${(err as Error).message})`)
   }
 }
 

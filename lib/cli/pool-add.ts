@@ -7,7 +7,8 @@ import { loadDriver } from '../../drivers'
 import { ConfigError } from '../errors'
 import { POOL_NAME, type PoolSpec } from '../placement/pool-map'
 import { print } from './run'
-import { openDriver, probeWrites, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
+import { openDriver, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
+import { probeWrites } from './pool-probe'
 
 export interface PoolAddOptions extends PlacementCliOptions {
   driver: string
