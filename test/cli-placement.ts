@@ -1,31 +1,25 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openPool } from '../drivers'
+import { runCli, type CliRun } from '../fixtures/cli-process'
 import { startS3 } from '../fixtures/s3-server'
 
-const bin = join(__dirname, '..', 'bin', 'meridian.js')
 const example = join(__dirname, '..', 'fixtures', 'example-driver.js')
 const home = mkdtempSync(join(tmpdir(), 'meridian-home-'))
 t.teardown(() => rmSync(home, { recursive: true, force: true }))
 
-interface Run { code: number | null; out: string; err: string }
+type Run = CliRun
 /** every output of every command, grepped for the secret at the end */
 const outputs: string[] = []
 let env: NodeJS.ProcessEnv = { ...process.env, MERIDIAN_HOME: home }
 
-function meridian(...args: string[]): Promise<Run> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    child.on('close', code => { outputs.push(out, err); resolve({ code, out, err }) })
-  })
+async function meridian(...args: string[]): Promise<Run> {
+  const r = await runCli(args, env)
+  outputs.push(r.out, r.err)
+  return r
 }
 
 async function ok(t: tap.Test, ...args: string[]): Promise<string> {

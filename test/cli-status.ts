@@ -3,30 +3,19 @@
 // cluster with a live session of this process, so that members, leader, lag and the session's
 // host and age are real.
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runCli } from '../fixtures/cli-process'
 import { startEtcd } from '../fixtures/etcd-cluster'
 import { openFilesystem } from '../lib/client/open'
 import { openStore } from '../lib/meta'
 
-const bin = join(__dirname, '..', 'bin', 'meridian.js')
 const home = mkdtempSync(join(tmpdir(), 'meridian-status-'))
 t.teardown(() => rmSync(home, { recursive: true, force: true }))
 const env = { ...process.env, MERIDIAN_HOME: home }
 
-interface Run { code: number | null; out: string; err: string }
-function meridian(...args: string[]): Promise<Run> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    child.on('close', code => resolve({ code, out, err }))
-  })
-}
+const meridian = (...args: string[]) => runCli(args, env)
 async function json(t: tap.Test, ...args: string[]) {
   const r = await meridian(...args, '--json')
   t.equal(r.code, 0, `${args.join(' ')}: ${r.err}`)
