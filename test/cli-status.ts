@@ -116,3 +116,35 @@ t.test('info PATH: inode, group, size, chunks and where each blob is', async t =
   const none = await meridian('info', '/eu/none', '--meta', meta)
   t.equal(none.err, 'meridian: path: /eu/none: no such file or directory\n')
 })
+
+t.test('beside the process that owns an embedded store, the read-only commands read it; writers are refused', async t => {
+  const meta = `sqlite://${join(home, 'held.db')}`
+  await json(t, 'format', '--meta', meta, '--pool', `local=local:${join(home, 'pool-held')}`)
+  await json(t, 'group', 'add', 'eu', '--meta', meta, '--meta-url', `sqlite://${join(home, 'held-eu.db')}`)
+  await json(t, 'partition', 'add', '/eu', '--group', 'eu', '--meta', meta)
+  // this process plays the mount: it owns both stores and holds a session in them
+  const store = await openStore(meta)
+  const fs = await openFilesystem(store, { mountpoint: '/mnt/held' })
+  t.teardown(async () => { await fs.close(); await store.close() })
+  const eu = await fs.resolve('/eu')
+  const f = await fs.create(eu.ino, 'held', 0o100644, 0o2, { uid: 0, gid: 0, umask: 0 })
+  await fs.write(f.fh, 0, Buffer.from('held'))
+  await fs.release(f.fh)
+
+  const s = await json(t, 'status', '--meta', meta)
+  t.same(s.groups.map((g: { name: string; reachable: boolean }) => [g.name, g.reachable]), [['root', true], ['eu', true]], 'status reads both groups beside their owner')
+  t.ok(s.sessions.some((x: { mountpoint?: string; pid: number }) => x.mountpoint === '/mnt/held' && x.pid === process.pid), 'and lists the owner\'s session')
+  t.equal((await json(t, 'info', '/eu/held', '--meta', meta)).size, 4, 'info reads the file\'s inode in its group')
+  t.equal((await json(t, 'group', 'ls', '--meta', meta)).groups.length, 2, 'group ls')
+  t.ok(Array.isArray((await json(t, 'policy', 'ls', '--meta', meta)).policies), 'policy ls')
+  t.equal((await json(t, 'pool', 'ls', '--meta', meta)).pools.length, 1, 'pool ls')
+  await json(t, 'snapshot', 'ls', '--meta', meta)
+  await json(t, 'partition', 'ls', '--meta', meta)
+  const fsck = await meridian('fsck', '--meta', meta)
+  t.equal(fsck.code, 0, `fsck reads beside the owner: ${fsck.out}${fsck.err}`)
+
+  const set = await meridian('policy', 'set', '/eu', '--replicas', '1', '--meta', meta)
+  t.not(set.code, 0, 'a command that writes is refused while another process owns the store')
+  t.match(set.err, /^meridian: .*in use by another process\n$/, `in one line: ${set.err.trim()}`)
+  t.equal((await fs.getattr(eu.ino)).ino, eu.ino, 'and the owner goes on')
+})

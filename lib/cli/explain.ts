@@ -11,6 +11,7 @@ import { normalizePath, ruleFor, type Policy } from '../placement/policy'
 import { blobsOf, chunksOf, GroupStores, locate, type Located } from './fs-walk'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
+import { READ_ONLY } from './group'
 
 export interface BlobPlacement {
   blob: string
@@ -68,7 +69,7 @@ export function withFile<T>(path: string, opts: PlacementCliOptions, fn: (file: 
     } finally {
       await stores.close()
     }
-  })
+  }, READ_ONLY)
 }
 
 export function explain(path: string, opts: PlacementCliOptions): Promise<Explanation> {

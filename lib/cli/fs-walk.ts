@@ -9,7 +9,7 @@ import { groupOf, ROOT_GROUP } from '../fs/ino'
 import { decodeInode, isDir, type Inode } from '../fs/inode'
 import { decodeEntry, decodeExtents, Keys, ROOT_INO } from '../fs/schema'
 import type { MetaStore } from '../meta/store'
-import { reach } from './group'
+import { READ_ONLY, reach } from './group'
 
 /** GroupStores opens each group's store once, when a walk first needs it */
 export class GroupStores {
@@ -29,7 +29,7 @@ export class GroupStores {
     if (known) return known
     const record = (await this.records()).get(id)
     if (!record) throw new ConfigError('path', `group ${id} is not in the configuration (fsck can tell more)`)
-    const store = await reach(record.url)
+    const store = await reach(record.url, READ_ONLY)
     this.open.set(id, store)
     return store
   }

@@ -43,13 +43,13 @@ export async function check(opts: FsckCliOptions): Promise<FsckResult> {
   const meta = opts.meta ?? defaultMetaUrl()
   const name = opts.name ?? DEFAULT_NAME
   // read-only: a store that is not there is an error, never a new empty one
-  const store = await openStore(meta, { deadlineMs: 5_000, existing: true })
+  const store = await openStore(meta, { deadlineMs: 5_000, existing: true, readOnly: !opts.repair })
   const drivers = new Map<string, PoolDriver>()
   const groups = new Map<number, MetaStore>()
   const bar = progress('fsck', 'phases', opts.progress ?? 'off')
   try {
     await readSettings(store, name)
-    for (const g of await listGroups(store, new Keys(name))) groups.set(g.id, await reach(g.url))
+    for (const g of await listGroups(store, new Keys(name))) groups.set(g.id, await reach(g.url, { readOnly: !opts.repair }))
     // every pool of the pool map: a blob may be in any of them
     for (const p of (await new PlacementStore(store, name).load()).pools) {
       try {

@@ -24,11 +24,18 @@ export interface GroupStatus extends GroupRecord {
   error?: string
 }
 
-/** withRoot opens the root group of a formatted filesystem for fn, read-only commands never creating a store */
-export async function withRoot<T>(opts: GroupCliOptions, fn: (root: MetaStore, keys: Keys) => Promise<T>): Promise<T> {
+/** How a command uses a store: one that only reads may read an embedded store beside the mount that owns it. */
+export interface StoreAccess {
+  readOnly?: boolean
+}
+
+export const READ_ONLY: StoreAccess = { readOnly: true }
+
+/** withRoot opens the root group of a formatted filesystem for fn, never creating a store */
+export async function withRoot<T>(opts: GroupCliOptions, fn: (root: MetaStore, keys: Keys) => Promise<T>, access: StoreAccess = {}): Promise<T> {
   const meta = opts.meta ?? defaultMetaUrl()
   const name = opts.name ?? DEFAULT_NAME
-  const root = await openStore(meta, { deadlineMs: 5_000, existing: true })
+  const root = await openStore(meta, { deadlineMs: 5_000, existing: true, readOnly: access.readOnly })
   try {
     if (!(await exists(root, name))) throw new ConfigError('name', `no filesystem '${name}' in ${meta}: run meridian format first`)
     return await fn(root, new Keys(name))
@@ -38,10 +45,10 @@ export async function withRoot<T>(opts: GroupCliOptions, fn: (root: MetaStore, k
 }
 
 /** reach opens a group's store and proves it answers; a ConfigError naming meta-url otherwise */
-export async function reach(url: string): Promise<MetaStore> {
+export async function reach(url: string, access: StoreAccess = {}): Promise<MetaStore> {
   let store: MetaStore | undefined
   try {
-    store = await openStore(url, { deadlineMs: 5_000 })
+    store = await openStore(url, { deadlineMs: 5_000, readOnly: access.readOnly })
     await store.range('', { limit: 1 })
     return store
   } catch (err) {
@@ -73,7 +80,7 @@ export function groupList(opts: GroupCliOptions): Promise<GroupStatus[]> {
     const out: GroupStatus[] = [{ name: 'root', id: 0, url: opts.meta ?? defaultMetaUrl(), engine: root.engine, reachable: true, revision }]
     for (const g of await listGroups(root, keys)) {
       try {
-        const store = await reach(g.url)
+        const store = await reach(g.url, READ_ONLY)
         try {
           out.push({ ...g, engine: store.engine, reachable: true, revision: (await store.range('', { limit: 1 })).revision })
         } finally {
@@ -84,7 +91,7 @@ export function groupList(opts: GroupCliOptions): Promise<GroupStatus[]> {
       }
     }
     return out
-  })
+  }, READ_ONLY)
 }
 
 export function groupRemove(name: string, opts: GroupCliOptions): Promise<void> {

@@ -8,7 +8,7 @@ import type { Filesystem } from '../fs/filesystem'
 import type { PartitionRecord } from '../fs/schema'
 import { defaultMetaUrl, openStore } from '../meta'
 import { DEFAULT_NAME } from './format'
-import { rootOptions, withRoot, type GroupCliOptions } from './group'
+import { READ_ONLY, rootOptions, withRoot, type GroupCliOptions } from './group'
 import { print } from './run'
 
 export interface PartitionCliOptions extends GroupCliOptions {
@@ -35,7 +35,7 @@ export function partitionAdd(path: string, opts: PartitionCliOptions): Promise<P
 }
 
 export function partitionList(opts: PartitionCliOptions): Promise<PartitionRecord[]> {
-  return withRoot(opts, (root, keys) => listPartitions(root, keys))
+  return withRoot(opts, (root, keys) => listPartitions(root, keys), READ_ONLY)
 }
 
 export function partitionRemove(path: string, opts: PartitionCliOptions): Promise<void> {

@@ -8,6 +8,7 @@ import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
 import { PlacementStore } from '../placement/placement-config'
 import type { PoolSpec } from '../placement/pool-map'
 import { DEFAULT_NAME } from './format'
+import type { StoreAccess } from './group'
 
 export interface PlacementCliOptions {
   meta?: string
@@ -27,8 +28,8 @@ export function withCommonOptions(cmd: Command): Command {
  * withPlacement opens the store and the filesystem's placement config for fn, and closes the
  * store after. The store must exist (format makes it): no command here creates one.
  */
-export async function withPlacement<T>(opts: PlacementCliOptions, fn: (placement: PlacementStore, store: MetaStore) => Promise<T>): Promise<T> {
-  const store = await openStore(opts.meta ?? defaultMetaUrl(), { deadlineMs: 5_000, existing: true })
+export async function withPlacement<T>(opts: PlacementCliOptions, fn: (placement: PlacementStore, store: MetaStore) => Promise<T>, access: StoreAccess = {}): Promise<T> {
+  const store = await openStore(opts.meta ?? defaultMetaUrl(), { deadlineMs: 5_000, existing: true, readOnly: access.readOnly })
   try {
     return await fn(new PlacementStore(store, opts.name ?? DEFAULT_NAME), store)
   } finally {

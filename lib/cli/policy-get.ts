@@ -4,6 +4,7 @@ import { normalizePath, ruleFor, type Policy } from '../placement/policy'
 import { withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { describe } from './policy-set'
 import { print } from './run'
+import { READ_ONLY } from './group'
 
 export async function policyGet(path: string, opts: PlacementCliOptions): Promise<{ path: string; from: string; policy: Policy; epoch: number }> {
   const at = normalizePath(path)
@@ -11,7 +12,7 @@ export async function policyGet(path: string, opts: PlacementCliOptions): Promis
     const config = await placement.load()
     const rule = ruleFor(at, config.rules)!
     return { path: at, from: rule.path, policy: rule.policy, epoch: config.epoch }
-  })
+  }, READ_ONLY)
 }
 
 export function policyGetCommand(): Command {

@@ -4,12 +4,13 @@ import type { PolicyRule } from '../placement/policy'
 import { withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { describe } from './policy-set'
 import { print } from './run'
+import { READ_ONLY } from './group'
 
 export async function policyLs(opts: PlacementCliOptions): Promise<{ epoch: number; policies: PolicyRule[] }> {
   return withPlacement(opts, async placement => {
     const config = await placement.load()
     return { epoch: config.epoch, policies: [...config.rules].sort((a, b) => (a.path < b.path ? -1 : 1)) }
-  })
+  }, READ_ONLY)
 }
 
 export function policyLsCommand(): Command {

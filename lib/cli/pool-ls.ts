@@ -8,6 +8,7 @@ import type { PoolSpec } from '../placement/pool-map'
 import { openDrivers, withCommonOptions, withPlacement, type PlacementCliOptions } from './placement-session'
 import { print } from './run'
 import { formatTable } from './table'
+import { READ_ONLY } from './group'
 
 export interface PoolRow {
   name: string
@@ -50,7 +51,7 @@ export async function poolLs(opts: PlacementCliOptions): Promise<{ epoch: number
   return withPlacement(opts, async placement => {
     const config = await placement.load()
     return { epoch: config.epoch, pools: await poolRows(config.pools) }
-  })
+  }, READ_ONLY)
 }
 
 /** held counts what a pool holds, listing it once */

@@ -31,7 +31,8 @@ export async function startServe(opts: ServeCliOptions): Promise<Serving> {
   const meta = opts.meta ?? defaultMetaUrl()
   const name = opts.name ?? DEFAULT_NAME
   const logs = opts.log ?? [join(meridianHome(), 'mount.log')]
-  const root = await openStore(meta, { deadlineMs: 5_000, existing: true })
+  // read beside the mount that owns an embedded store: serve only reads
+  const root = await openStore(meta, { deadlineMs: 5_000, existing: true, readOnly: true })
   try {
     if (!(await exists(root, name))) throw new ConfigError('name', `no filesystem '${name}' in ${meta}: run meridian format first`)
     const source = new StatusSource(root, name, meta, () => slowOpsLogged(logs))

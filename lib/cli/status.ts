@@ -8,7 +8,7 @@ import { Keys, type GroupRecord } from '../fs/schema'
 import type { MemberStatus, MetaStore } from '../meta/store'
 import { PlacementStore } from '../placement/placement-config'
 import { ReplicationQueue } from '../placement/replication-queue'
-import { reach, rootOptions, withRoot, type GroupCliOptions } from './group'
+import { READ_ONLY, reach, rootOptions, withRoot, type GroupCliOptions } from './group'
 import { poolRows, type PoolRow } from './pool-ls'
 import { defaultMetaUrl } from '../meta'
 import { print } from './run'
@@ -64,7 +64,7 @@ export function status(opts: GroupCliOptions): Promise<Status> {
     for (const g of await listGroups(root, keys)) {
       let store: MetaStore | undefined
       try {
-        store = await reach(g.url)
+        store = await reach(g.url, READ_ONLY)
         groups.push(await health(g, store, keys, sessions))
       } catch (err) {
         groups.push({ ...g, engine: g.url.split('://')[0], reachable: false, members: [], error: (err as Error).message })
@@ -75,7 +75,7 @@ export function status(opts: GroupCliOptions): Promise<Status> {
     const pools = await poolRows((await new PlacementStore(root, keys.name).load()).pools)
     const backlog = await new ReplicationQueue(root, keys.name).backlog()
     return { meta, name: keys.name, groups, pools, sessions, backlog }
-  })
+  }, READ_ONLY)
 }
 
 /** human is the report for people: one table per part */

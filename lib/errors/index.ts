@@ -67,6 +67,8 @@ export type MetaErrorCode =
   | 'ELOCKED'
   /** the store was closed */
   | 'ECLOSED'
+  /** a write to a store opened only to read */
+  | 'EREADONLY'
   /** bad configuration or arguments */
   | 'EINVAL'
 
@@ -104,6 +106,7 @@ const metaErrno: Record<MetaErrorCode, ErrnoCode> = {
   EUNAVAILABLE: 'EAGAIN',
   ELOCKED: 'EAGAIN',
   ECLOSED: 'EIO',
+  EREADONLY: 'EROFS',
   EINVAL: 'EINVAL',
 }
 

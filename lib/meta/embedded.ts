@@ -3,6 +3,10 @@
 // a history table that feeds watches from any uncompacted revision, and leases whose keys
 // vanish when they expire. See docs/metadata-engines.md for why SQLite.
 //
+// One process owns a store (owner-lock.ts) and is the only one to write it; other processes
+// may open it read-only beside the owner (status, info, the web page beside a mount): WAL
+// lets them read a consistent snapshot per call while the owner commits.
+//
 // Tables:
 //   kv(key, value, create_rev, mod_rev, version, lease)      the current keys
 //   history(rev, seq, type, key, value, create_rev, version, lease)  every change, for watch
@@ -14,6 +18,7 @@ import { open } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ConfigError, MetaError } from '../errors'
 import { FAILPOINTS, failpointOn } from '../txn/failpoints'
+import { OwnerLock } from './owner-lock'
 import { registerEngine } from './registry'
 import { checkTxn } from './request'
 import {
@@ -57,6 +62,8 @@ export interface EmbeddedOptions {
   historyRevisions?: number
   /** the file must exist: it is never created, nor its directory (read-only commands) */
   mustExist?: boolean
+  /** only read, beside the process that owns the store (implies mustExist): writes, leases and watches are refused */
+  readOnly?: boolean
 }
 
 export class EmbeddedStore implements MetaStore {
@@ -64,38 +71,49 @@ export class EmbeddedStore implements MetaStore {
   readonly path: string
   private readonly db: Database.Database
   private readonly watchers = new Set<Watcher>()
-  private readonly sweeper: NodeJS.Timeout
+  /** the lease sweeper; only a store that writes has one */
+  private readonly sweeper: NodeJS.Timeout | undefined
   private readonly historyRevisions: number
   private closed = false
   private readonly stmt: ReturnType<EmbeddedStore['prepare']>
+  /** held by the owner; a read-only store (and one in memory) has none */
+  private readonly owner: OwnerLock | undefined
+  private readonly readOnly: boolean
 
   private constructor(opts: EmbeddedOptions) {
     this.path = opts.path
     this.historyRevisions = opts.historyRevisions ?? 100_000
-    if (opts.path !== ':memory:' && !opts.mustExist) mkdirSync(dirname(opts.path), { recursive: true })
+    this.readOnly = opts.readOnly === true
+    const mustExist = opts.mustExist === true || opts.readOnly === true
+    if (opts.path !== ':memory:' && !mustExist) mkdirSync(dirname(opts.path), { recursive: true })
+    if (mustExist && !existsSync(opts.path)) throw new ConfigError('meta', `no metadata store at ${opts.path}`)
     try {
-      this.db = new Database(opts.path, { timeout: 0, fileMustExist: opts.mustExist === true })
+      this.owner = opts.readOnly || opts.path === ':memory:' ? undefined : OwnerLock.take(opts.path)
+      // A reader waits out the owner's brief WAL-index locks; the owner never waits.
+      this.db = new Database(opts.path, { timeout: opts.readOnly ? 2_000 : 0, fileMustExist: mustExist, readonly: opts.readOnly === true })
       // an existing file that is not a store (an empty one, another database) is not made one
-      if (opts.mustExist && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'state'").get()) {
+      if (mustExist && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'state'").get()) {
         this.db.close()
         throw new ConfigError('meta', `${opts.path} is not a Meridian metadata store`)
       }
-      // One process owns the store: the exclusive lock is taken by the first write below.
-      this.db.pragma('locking_mode = EXCLUSIVE')
-      this.db.pragma('journal_mode = WAL')
-      // Commits reach the WAL file at once (a crashed process loses nothing) and the disk at
-      // sync() or a checkpoint: an fsync per commit on the event loop cost every operation 0.4 ms.
-      this.db.pragma('synchronous = NORMAL')
-      this.db.exec(SCHEMA)
+      if (!opts.readOnly) {
+        this.db.pragma('journal_mode = WAL')
+        // Commits reach the WAL file at once (a crashed process loses nothing) and the disk at
+        // sync() or a checkpoint: an fsync per commit on the event loop cost every operation 0.4 ms.
+        this.db.pragma('synchronous = NORMAL')
+        this.db.exec(SCHEMA)
+      }
     } catch (err) {
+      this.owner?.release()
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        // a store an older Meridian holds with SQLite's own exclusive lock
         throw new MetaError('ELOCKED', `embedded store ${opts.path} is in use by another process`, { cause: err })
       }
-      if (opts.mustExist && !existsSync(opts.path)) throw new ConfigError('meta', `no metadata store at ${opts.path}`)
       if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new ConfigError('meta', `${opts.path} is not a metadata store (${(err as Error).message})`)
       throw err
     }
     this.stmt = this.prepare()
+    if (this.readOnly) return
     // As etcd does when a leader takes over, give every lease a full TTL after a restart.
     this.db.prepare('UPDATE lease SET expires = ? + ttl * 1000').run(Date.now())
     this.sweeper = setInterval(() => this.expireLeases(), LEASE_SWEEP_MS)
@@ -136,21 +154,37 @@ export class EmbeddedStore implements MetaStore {
     if (this.closed) throw new MetaError('ECLOSED', `embedded store ${this.path} is closed`)
   }
 
+  /** writable: live, and not opened read-only */
+  private writable(what: string): void {
+    this.live()
+    if (this.readOnly) throw new MetaError('EREADONLY', `embedded store ${this.path} is open read-only (beside the process that owns it): cannot ${what}`)
+  }
+
+  /** snapshot runs reads on one snapshot: the owner's commits all run on this event loop, a reader's land at any time */
+  private snapshot<T>(read: () => T): T {
+    return this.readOnly ? this.db.transaction(read).deferred() : read()
+  }
+
   async get(key: Bytes): Promise<GetResult> {
     this.live()
-    const row = this.stmt.get.get(toBuffer(key))
-    return { kv: row ? toKv(row) : null, revision: this.revision() }
+    return this.snapshot(() => {
+      const row = this.stmt.get.get(toBuffer(key))
+      return { kv: row ? toKv(row) : null, revision: this.revision() }
+    })
   }
 
   async getMany(keys: Bytes[]): Promise<GetManyResult> {
     this.live()
     checkTxn([], keys.map(key => ({ type: 'get', key })), [])
-    // one statement at a time, all on the event loop: no commit can land between them
-    return { kvs: keys.map(key => this.stmt.get.get(toBuffer(key))).map(row => (row ? toKv(row) : null)), revision: this.revision() }
+    return this.snapshot(() => ({ kvs: keys.map(key => this.stmt.get.get(toBuffer(key))).map(row => (row ? toKv(row) : null)), revision: this.revision() }))
   }
 
   async range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {
     this.live()
+    return this.snapshot(() => this.rangeNow(prefix, opts))
+  }
+
+  private rangeNow(prefix: Bytes, opts: RangeOptions): RangeResult {
     // this engine answers from its current state: a read at another revision cannot be served
     if (opts.revision !== undefined && opts.revision !== this.revision()) {
       throw new MetaError('ECOMPACTED', `the embedded store reads only its current revision ${this.revision()}, not ${opts.revision}`)
@@ -172,7 +206,8 @@ export class EmbeddedStore implements MetaStore {
   }
 
   async txn(compares: Compare[], success: Op[], failure: Op[] = []): Promise<TxnResult> {
-    this.live()
+    if ([...success, ...failure].some(op => op.type !== 'get')) this.writable('commit a write')
+    else this.live()
     checkTxn(compares, success, failure)
     const run = this.db.transaction(() => {
       const succeeded = compares.every(c => this.holds(c))
@@ -182,7 +217,7 @@ export class EmbeddedStore implements MetaStore {
     })
     // the failpoint: the commit applies, its reply is lost, and the very request comes again
     if (success.some(op => op.type !== 'get') && failpointOn(FAILPOINTS.replyLost)) run.immediate()
-    return run.immediate()
+    return this.readOnly ? run.deferred() : run.immediate()
   }
 
   private holds(c: Compare): boolean {
@@ -261,7 +296,8 @@ export class EmbeddedStore implements MetaStore {
   }
 
   async watch(prefix: Bytes, handlers: WatchHandlers, fromRevision?: number): Promise<Watch> {
-    this.live()
+    // a reader's watch would never hear of the owner's commits, which reach only the owner's watchers
+    this.writable('watch')
     const start = toBuffer(prefix)
     const w: Watcher = { start, end: prefixEnd(start), handlers, queue: [], scheduled: false, closed: false }
     if (fromRevision !== undefined && fromRevision <= this.revision()) {
@@ -292,7 +328,7 @@ export class EmbeddedStore implements MetaStore {
   }
 
   async grant(ttlSeconds: number): Promise<number> {
-    this.live()
+    this.writable('grant a lease')
     if (!(ttlSeconds >= 1)) throw new MetaError('EINVAL', `lease TTL must be at least 1 second, got ${ttlSeconds}`)
     return this.db.transaction(() => {
       const id = this.stmt.getState.get('lease_seq')!.value + 1
@@ -303,14 +339,14 @@ export class EmbeddedStore implements MetaStore {
   }
 
   async keepAlive(lease: number): Promise<void> {
-    this.live()
+    this.writable('renew a lease')
     const row = this.stmt.lease.get(lease)
     if (!row) throw new MetaError('ELEASE', `lease ${lease} not found or expired`)
     this.stmt.renewLease.run(Date.now() + row.ttl * 1000, lease)
   }
 
   async revoke(lease: number): Promise<void> {
-    this.live()
+    this.writable('revoke a lease')
     if (!this.stmt.lease.get(lease)) throw new MetaError('ELEASE', `lease ${lease} not found or expired`)
     this.db.transaction(() => this.dropLease(lease)).immediate()
   }
@@ -329,7 +365,7 @@ export class EmbeddedStore implements MetaStore {
   }
 
   async compact(revision: number): Promise<void> {
-    this.live()
+    this.writable('compact')
     const current = this.revision()
     if (revision > current) throw new MetaError('EINVAL', `cannot compact to revision ${revision}: the store is at ${current}`)
     const compacted = this.stmt.getState.get('compacted')!.value
@@ -344,7 +380,7 @@ export class EmbeddedStore implements MetaStore {
 
   async sync(): Promise<void> {
     this.live()
-    if (this.path === ':memory:') return
+    if (this.path === ':memory:' || this.readOnly) return
     // fsync of the WAL from libuv's thread pool: every frame written so far is durable, and
     // frames a checkpoint already moved are in the database file, which SQLite synced then.
     const wal = await open(`${this.path}-wal`, 'r+').catch((err: NodeJS.ErrnoException) => {
@@ -372,6 +408,8 @@ export class EmbeddedStore implements MetaStore {
     for (const w of this.watchers) w.closed = true
     this.watchers.clear()
     this.db.close()
+    // after the store's own close, which checkpoints the WAL: the next owner finds it done
+    this.owner?.release()
   }
 }
 
@@ -443,5 +481,5 @@ function cmp(diff: number, op: Compare['op']): boolean {
 
 registerEngine('sqlite', async (location, _url, opts) => {
   const path = resolve(location)
-  return EmbeddedStore.open({ path, mustExist: opts.existing })
+  return EmbeddedStore.open({ path, mustExist: opts.existing, readOnly: opts.readOnly })
 })

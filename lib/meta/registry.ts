@@ -7,6 +7,8 @@ import type { MetaStore } from './store'
 export interface EngineOptions extends RetryOptions {
   /** the store must exist already: an embedded file is never created (read-only commands) */
   existing?: boolean
+  /** the caller only reads (status, info, ls): an embedded store another process owns is read beside it */
+  readOnly?: boolean
 }
 
 /** An EngineOpener opens a store from the part of its URL after `scheme://`. */

@@ -35,7 +35,8 @@ export async function referencedBlobs(store: MetaStore, fsName: string, drivers?
   const opened: MetaStore[] = []
   try {
     for (const g of await listGroups(store, keys)) {
-      const s = await openStore(g.url, { deadlineMs: 5_000 })
+      // the walk only reads: beside a mount that owns an embedded group, it reads that group
+      const s = await openStore(g.url, { deadlineMs: 5_000, readOnly: true })
       opened.push(s)
       groups.set(g.id, s)
     }

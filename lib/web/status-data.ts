@@ -79,7 +79,7 @@ export class StatusSource {
   private group(url: string): Promise<MetaStore> {
     let opening = this.groups.get(url)
     if (!opening) {
-      opening = openStore(url, { deadlineMs: GROUP_DEADLINE_MS, existing: true })
+      opening = openStore(url, { deadlineMs: GROUP_DEADLINE_MS, existing: true, readOnly: true })
       this.groups.set(url, opening)
       opening.catch(() => this.groups.delete(url))
     }
