@@ -27,17 +27,20 @@ export interface ReplicateOptions extends PlacementCliOptions {
   progress?: ProgressMode
   /** HOST:PORT to serve /metrics on while running as a service */
   metrics?: string
+  /** seconds a pass's work leases live without a keep-alive */
+  leaseTtl?: string
 }
 
 export type PassResult = PassReport & { unreachable: Record<string, string> }
 
 /** replicatePass runs one pass over fsName in store, through its pools opened for the pass */
-export async function replicatePass(store: MetaStore, fsName: string, opts: { bandwidth: number; progress?: ProgressMode; log?(msg: string, ctx: object): void }): Promise<PassResult> {
+export async function replicatePass(store: MetaStore, fsName: string, opts: { bandwidth: number; leaseTtlSeconds?: number; progress?: ProgressMode; log?(msg: string, ctx: object): void }): Promise<PassResult> {
   const drivers = await openDrivers((await new PlacementStore(store, fsName).load()).pools)
   const bar = progress('replicate', 'blobs', opts.progress ?? 'off')
   try {
     const replicator = new Replicator(store, fsName, drivers.open, {
       bandwidth: opts.bandwidth,
+      leaseTtlSeconds: opts.leaseTtlSeconds,
       log: opts.log,
       onProgress: (done, total) => { bar.total(total); bar.update(done) },
     })
@@ -53,10 +56,19 @@ export async function replicatePass(store: MetaStore, fsName: string, opts: { ba
 
 const bandwidthOf = (opts: ReplicateOptions) => (opts.bandwidth === undefined ? 0 : parseSize('bandwidth', opts.bandwidth))
 
+/** leaseTtlOf reads --lease-ttl: whole seconds from 1 (a store lease's unit), undefined for the replicator's default */
+function leaseTtlOf(opts: ReplicateOptions): number | undefined {
+  if (opts.leaseTtl === undefined) return undefined
+  const ttl = Number(opts.leaseTtl)
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 3600) throw new ConfigError('lease-ttl', `'${opts.leaseTtl}' must be a whole number of seconds from 1 to 3600`)
+  return ttl
+}
+
 /** replicateOnce runs one pass and closes everything */
 export async function replicateOnce(opts: ReplicateOptions): Promise<PassResult> {
   const bandwidth = bandwidthOf(opts)
-  return withPlacement(opts, (placement, store) => replicatePass(store, placement.fsName, { bandwidth, progress: opts.progress }))
+  const leaseTtlSeconds = leaseTtlOf(opts)
+  return withPlacement(opts, (placement, store) => replicatePass(store, placement.fsName, { bandwidth, leaseTtlSeconds, progress: opts.progress }))
 }
 
 /** a replicator running passes in the background until stopped */
@@ -76,7 +88,7 @@ const WAKE_MS = 1_000
  * fails is reported and the next one runs on time. `mount --replicate` runs one beside the
  * mount, on its store.
  */
-export function startReplicator(store: MetaStore, fsName: string, opts: { intervalS: number; bandwidth: number; onPass(r: PassResult): void; onError(err: unknown): void }): ReplicatorService {
+export function startReplicator(store: MetaStore, fsName: string, opts: { intervalS: number; bandwidth: number; leaseTtlSeconds?: number; onPass(r: PassResult): void; onError(err: unknown): void }): ReplicatorService {
   const keys = new PlacementKeys(fsName)
   let stopped = false
   let passing = false
@@ -90,7 +102,7 @@ export function startReplicator(store: MetaStore, fsName: string, opts: { interv
   const next = () => {
     passing = true
     again = false
-    running = replicatePass(store, fsName, { bandwidth: opts.bandwidth, log: (msg, ctx) => log.warn(ctx, msg) })
+    running = replicatePass(store, fsName, { bandwidth: opts.bandwidth, leaseTtlSeconds: opts.leaseTtlSeconds, log: (msg, ctx) => log.warn(ctx, msg) })
       .then(opts.onPass, opts.onError)
       .then(() => {
         passing = false
@@ -141,6 +153,7 @@ export function summary(r: PassResult): string {
 async function service(opts: ReplicateOptions): Promise<void> {
   const intervalS = intervalOf(opts.interval)
   const bandwidth = bandwidthOf(opts)
+  const leaseTtlSeconds = leaseTtlOf(opts)
   await withPlacement(opts, async (placement, store) => {
     // a filesystem that is not there fails here, before anything listens, not at every pass
     await placement.load()
@@ -150,6 +163,7 @@ async function service(opts: ReplicateOptions): Promise<void> {
     const replicator = startReplicator(store, placement.fsName, {
       intervalS,
       bandwidth,
+      leaseTtlSeconds,
       onPass: r => print(opts.json, { ...r }, summary(r)),
       onError: err => log.error({ err }, 'replication pass failed'),
     })
@@ -165,6 +179,7 @@ export function replicateCommand(): Command {
     .option('--once', 'one pass with a progress bar, then exit (exit 1 if a backlog remains)')
     .option('--bandwidth <bytes/s>', 'copy at most this much per second, e.g. 50M (default unlimited)')
     .option('--interval <s>', 'seconds between passes when running as a service (default 30)')
+    .option('--lease-ttl <s>', 'seconds a pass\'s work ranges stay taken without a keep-alive: how soon another replicator takes over those of one that died (default 30)')
     .option('--metrics <addr>', 'as a service: serve Prometheus metrics (/metrics) on HOST:PORT, :PORT or PORT')
     .action(async (opts: ReplicateOptions) => {
       // --interval and --metrics belong to the service: with --once they would silently do nothing
