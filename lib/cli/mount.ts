@@ -15,6 +15,7 @@ import { Command, Option } from 'commander'
 import { ConfigError, MetaError } from '../errors'
 import { Filesystem } from '../fs/filesystem'
 import { BINDINGS, DEFAULT_BINDING, Mount, isMounted, recoverStale, remountDir, type BindingName } from '../fuse'
+import { sdNotify } from '../fuse/lowlevel/sd-notify'
 import { log } from '../log'
 import { DEFAULT_SLOW_OP_MS, recentSlowOps, setSlowOpMs } from '../metrics'
 import { defaultMetaUrl, openStore, type MetaStore } from '../meta'
@@ -194,6 +195,7 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
   let mount: Mount | undefined
   let replicator: ReplicatorService | undefined
   let web: { listening: Listening; source: StatusSource } | undefined
+  let ready = false
   try {
     const client = { name, reads, nearest: nearestMembers(opts.nearest), spreadDirectories: opts.spreadDirectories, groupUrls: urls, site: opts.site, mountpoint: mnt, ...clientTuning(opts.tuning) }
     fs = opts.snapshot !== undefined ? await openSnapshot(store, opts.snapshot, client) : await openFilesystem(store, client).catch(async (err: unknown) => {
@@ -222,16 +224,30 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     if (replicateS) replicator = mountReplicator(store, name, replicateS)
     if (web) process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
+    // systemd (Type=notify) counts the unit as started once the mount answers: its root is statted through it
+    await stat(mnt)
+    ready = notifySystemd(`READY=1\nSTATUS=serving '${name}' at ${mnt}`)
     const why = await unmounted(mount, early)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {
     early.release()
+    if (ready) notifySystemd('STOPPING=1')
     await replicator?.stop()
     await web?.listening.close()
     await web?.source.close()
     await mount?.unmount().catch(err => log.error({ dir: mnt, err }, 'unmount failed'))
     await fs?.close().catch(err => log.error({ dir: mnt, err }, 'closing the filesystem failed'))
     await store.close().catch(err => log.error({ err }, 'closing the metadata store failed'))
+  }
+}
+
+/** notifySystemd tells systemd state when it asked ($NOTIFY_SOCKET); a failure is logged, the mount serves on */
+function notifySystemd(state: string): boolean {
+  try {
+    return sdNotify(state)
+  } catch (err) {
+    log.warn({ err, socket: process.env.NOTIFY_SOCKET }, `cannot notify systemd of ${state.split('\n')[0]}`)
+    return false
   }
 }
 
@@ -341,7 +357,10 @@ export async function background(dir: string, opts: MountCliOptions): Promise<Ba
   if (opts.configFile !== undefined) args.push('--config', opts.configFile)
   if (opts.metrics !== undefined) args.push('--metrics', opts.metrics)
   if (opts.slowOpMs !== undefined) args.push('--slow-op-ms', opts.slowOpMs)
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] })
+  // systemd's socket is for the process it started: the serving child is not its main process
+  const env = { ...process.env }
+  delete env.NOTIFY_SOCKET
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env })
   closeSync(out)
   let exited: number | null = null
   child.on('exit', (code, signal) => { exited = code ?? (signal ? 128 : 1) })
