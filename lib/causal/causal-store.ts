@@ -12,6 +12,7 @@
 // A member applies a group's writes in revision order, so revision >= need means it holds
 // every write the session depends on in that group.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { log } from '../log'
 import { ForwardingStore } from '../meta/forwarding-store'
 import type {
   Bytes, Compare, GetManyResult, GetResult, MetaStore, Op, RangeOptions, RangeResult, TxnResult, Watch, WatchHandlers,
@@ -41,19 +42,30 @@ export class CausalStore extends ForwardingStore {
   }
 
   override get(key: Bytes, opts: { serializable?: boolean } = {}): Promise<GetResult> {
-    return this.read(serializable => this.store.get(key, { serializable }), opts.serializable)
+    return this.read(serializable => this.traced('get', serializable, () => this.store.get(key, { serializable })), opts.serializable)
   }
 
   override getMany(keys: Bytes[], opts: { serializable?: boolean } = {}): Promise<GetManyResult> {
-    return this.read(serializable => this.store.getMany(keys, { serializable }), opts.serializable)
+    return this.read(serializable => this.traced('getMany', serializable, () => this.store.getMany(keys, { serializable })), opts.serializable)
   }
 
   override range(prefix: Bytes, opts: RangeOptions = {}): Promise<RangeResult> {
-    return this.read(serializable => this.store.range(prefix, { ...opts, serializable }), opts.serializable)
+    return this.read(serializable => this.traced('range', serializable, () => this.store.range(prefix, { ...opts, serializable })), opts.serializable)
   }
 
   override async txn(compares: Compare[], success: Op[], failure: Op[] = []): Promise<TxnResult> {
-    return this.seen(await this.store.txn(compares, success, failure))
+    return this.seen(await this.traced('txn', false, () => this.store.txn(compares, success, failure)))
+  }
+
+  /** traced runs one call to the group, logging it (kind, how it was served, time) at debug level: where a remote group's round trips go */
+  private async traced<T>(call: string, serializable: boolean, fn: () => Promise<T>): Promise<T> {
+    if (!log.isLevelEnabled('debug')) return fn()
+    const t0 = performance.now()
+    try {
+      return await fn()
+    } finally {
+      log.debug({ group: this.group, call, serializable, ms: Math.round(performance.now() - t0), stack: new Error().stack?.split('\n').slice(3, 9).map(l => l.trim()).join(' | ') }, 'causal: store call')
+    }
   }
 
   override watch(prefix: Bytes, handlers: WatchHandlers, fromRevision?: number): Promise<Watch> {
