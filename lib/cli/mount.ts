@@ -224,9 +224,11 @@ export async function serve(dir: string, opts: MountCliOptions): Promise<void> {
     process.stdout.write(`meridian: '${name}' mounted at ${mnt} (pid ${process.pid})\n`)
     if (replicateS) replicator = mountReplicator(store, name, replicateS)
     if (web) process.stdout.write(`meridian: metrics at http://${web.listening.address}/metrics, status page at http://${web.listening.address}/\n`)
-    // systemd (Type=notify) counts the unit as started once the mount answers: its root is statted through it
-    await stat(mnt)
-    ready = notifySystemd(`READY=1\nSTATUS=serving '${name}' at ${mnt}`)
+    if (process.env.NOTIFY_SOCKET) {
+      // systemd (Type=notify) counts the unit as started once the mount answers: its root is statted through it
+      await stat(mnt)
+      ready = notifySystemd(`READY=1\nSTATUS=serving '${name}' at ${mnt}`)
+    }
     const why = await unmounted(mount, early)
     log.info({ dir: mnt, why }, 'shutting down')
   } finally {

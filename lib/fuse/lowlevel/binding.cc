@@ -20,6 +20,8 @@
 #include <fuse_lowlevel.h>
 #include <node_api.h>
 
+#include "napi-text.h"
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -562,14 +564,6 @@ double number(napi_env env, napi_value v) {
   return d;
 }
 
-std::string text(napi_env env, napi_value v) {
-  size_t n = 0;
-  napi_get_value_string_utf8(env, v, nullptr, 0, &n);
-  std::string s(n, '\0');
-  napi_get_value_string_utf8(env, v, s.data(), n + 1, &n);
-  return s;
-}
-
 Session* sessionArg(napi_env env, napi_value v) {
   void* p = nullptr;
   napi_get_value_external(env, v, &p);
@@ -683,7 +677,7 @@ napi_value replyAttr(napi_env env, napi_callback_info info) {
 napi_value replyReadlink(napi_env env, napi_callback_info info) {
   Args a;
   if (!getArgs(env, info, a)) return nullptr;
-  const std::string target = text(env, a.v[2]);
+  const std::string target = napiText(env, a.v[2]);
   answerArg(env, a, [&](fuse_req_t req) { fuse_reply_readlink(req, target.c_str()); });
   return nothing(env);
 }
@@ -786,7 +780,7 @@ napi_value replyDir(napi_env env, napi_callback_info info) {
       napi_get_element(env, ent, 1, &off);
       napi_get_element(env, ent, 2, &attr);
       napi_get_element(env, ent, 3, &counted);
-      const std::string n = text(env, name);
+      const std::string n = napiText(env, name);
       const off_t next = static_cast<off_t>(number(env, off));
       size_t need;
       if (plus) {
@@ -816,14 +810,14 @@ napi_value replyDir(napi_env env, napi_callback_info info) {
 napi_value mount(napi_env env, napi_callback_info info) {
   Args a;
   if (!getArgs(env, info, a)) return nullptr;
-  const std::string mnt = text(env, a.v[0]);
+  const std::string mnt = napiText(env, a.v[0]);
   uint32_t argc = 0;
   CHECK(napi_get_array_length(env, a.v[1], &argc));
   std::vector<std::string> argv{"meridian"};
   for (uint32_t i = 0; i < argc; i++) {
     napi_value v;
     CHECK(napi_get_element(env, a.v[1], i, &v));
-    argv.push_back(text(env, v));
+    argv.push_back(napiText(env, v));
   }
   std::vector<char*> ptrs;
   for (auto& arg : argv) ptrs.push_back(arg.data());

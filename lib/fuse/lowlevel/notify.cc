@@ -5,6 +5,8 @@
 // own process sends it through this small function.
 #include <node_api.h>
 
+#include "napi-text.h"
+
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -15,14 +17,6 @@
 
 namespace {
 
-std::string stringArg(napi_env env, napi_value v) {
-  size_t len = 0;
-  napi_get_value_string_utf8(env, v, nullptr, 0, &len);
-  std::string s(len, '\0');
-  napi_get_value_string_utf8(env, v, s.data(), len + 1, &len);
-  return s;
-}
-
 // notify(socket, message): sends message; throws an Error whose code is the errno's name
 napi_value notify(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -32,8 +26,8 @@ napi_value notify(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "notify(socket, message)");
     return nullptr;
   }
-  const std::string path = stringArg(env, argv[0]);
-  const std::string message = stringArg(env, argv[1]);
+  const std::string path = napiText(env, argv[0]);
+  const std::string message = napiText(env, argv[1]);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path) {
